@@ -1,0 +1,19 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("教师名单文件"),
+        help_text=_("支持 CSV（UTF-8 或 GB18030 编码）和 XLSX；第一行为表头。"),
+    )
+
+
+class TeacherFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=64,
+                        widget=forms.TextInput(attrs={"placeholder": _("姓名、工号或邮箱")}))
+    school = forms.TypedChoiceField(label=_("学校"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, schools=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].choices = [("", _("全部学校"))] + [(s.id, s.name) for s in schools]

@@ -1,0 +1,280 @@
+"""Reading and checking a teacher roster (CSV in UTF-8 or GB18030, or XLSX).
+
+Nothing here writes: `roster_parse` turns a file into rows, `roster_validate`
+turns rows into normalised records plus row-level errors in Chinese. The
+service applies a roster only when it has no errors at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from .identity import national_id_hash, national_id_is_valid, national_id_normalise
+from .models import (
+    CareerStage,
+    GradeBand,
+    Organisation,
+    OrganisationKind,
+    ProfessionalTitle,
+    Subject,
+    TeacherProfile,
+    User,
+)
+
+# Header aliases (Chinese as HR writes them, and English) -> field.
+HEADERS = {
+    "姓名": "real_name", "name": "real_name", "real_name": "real_name",
+    "工号": "staff_number", "教师编号": "staff_number", "staff_number": "staff_number",
+    "学校": "school", "school": "school",
+    "邮箱": "email", "电子邮箱": "email", "email": "email",
+    "任教学科": "subjects", "学科": "subjects", "subjects": "subjects",
+    "任教学段": "grade_bands", "学段": "grade_bands", "grade_bands": "grade_bands",
+    "职称": "professional_title", "professional_title": "professional_title",
+    "发展阶段": "career_stage", "career_stage": "career_stage",
+    "身份证号": "national_id", "身份证号码": "national_id", "national_id": "national_id",
+}
+REQUIRED = ("real_name", "staff_number", "school")
+_LIST_SPLIT = re.compile(r"[、,，;；/\s]+")
+_STAFF_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+
+
+class RosterError(Exception):
+    """The file as a whole cannot be read (wrong type, no header, too big)."""
+
+
+@dataclass
+class RosterCheck:
+    records: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    def add_error(self, row: int, message: str) -> None:
+        self.errors.append({"row": row, "message": message})
+
+
+def _decode_csv(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(_("无法识别文件编码，请另存为 UTF-8 或 GB18030 编码的 CSV。"))
+
+
+def roster_parse(*, name: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """Rows as (spreadsheet row number, {field: text}); the header is row 1."""
+    if len(data) > settings.TEACHER_IMPORT_MAX_BYTES:
+        raise RosterError(_("文件过大（上限 10 MB）。"))
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        table = _read_xlsx(data)
+    elif lower.endswith(".csv"):
+        table = list(csv.reader(io.StringIO(_decode_csv(data))))
+    else:
+        raise RosterError(_("只支持 CSV 或 XLSX 文件。"))
+    if not table or not any(cell.strip() for cell in table[0]):
+        raise RosterError(_("文件是空的，或第 1 行没有表头。"))
+    header = [HEADERS.get(cell.strip().lower(), HEADERS.get(cell.strip())) for cell in table[0]]
+    missing = [f for f in REQUIRED if f not in header]
+    if missing:
+        labels = {"real_name": "姓名", "staff_number": "工号", "school": "学校"}
+        raise RosterError(
+            _("表头缺少必填列：%(cols)s。") % {"cols": "、".join(labels[f] for f in missing)}
+        )
+    rows = []
+    for index, cells in enumerate(table[1:], start=2):
+        if not any((c or "").strip() for c in cells):
+            continue
+        row = {}
+        for key, cell in zip(header, cells, strict=False):
+            if key:
+                row[key] = (cell or "").strip()
+        rows.append((index, row))
+    if len(rows) > settings.TEACHER_IMPORT_MAX_ROWS:
+        raise RosterError(
+            _("一次最多导入 %(n)d 行，请拆分文件。") % {"n": settings.TEACHER_IMPORT_MAX_ROWS}
+        )
+    if not rows:
+        raise RosterError(_("文件中没有数据行。"))
+    return rows
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise RosterError(_("无法读取该 XLSX 文件，请确认文件未损坏。")) from exc
+    sheet = book.worksheets[0]
+    table = []
+    for values in sheet.iter_rows(values_only=True):
+        table.append(["" if v is None else _cell_text(v) for v in values])
+    book.close()
+    return table
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _split_choices(text: str, allowed: set[str]) -> tuple[list[str], list[str]]:
+    items = [item for item in _LIST_SPLIT.split(text) if item]
+    return [i for i in items if i in allowed], [i for i in items if i not in allowed]
+
+
+def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
+    """Check every row against the schools the importer may use.
+
+    `schools` is the queryset of schools in the importer's scope: a school that
+    exists elsewhere is reported the same as one that does not exist at all."""
+    check = RosterCheck()
+    by_name: dict[str, list[Organisation]] = {}
+    by_code: dict[str, Organisation] = {}
+    for school in schools.filter(kind=OrganisationKind.SCHOOL).only("id", "name", "code"):
+        by_name.setdefault(school.name, []).append(school)
+        if school.code:
+            by_code[school.code] = school
+
+    staff_numbers = [r.get("staff_number", "") for _, r in rows]
+    emails = [r.get("email", "").lower() for _, r in rows if r.get("email")]
+    existing_by_staff = {
+        p.staff_number: p
+        for p in TeacherProfile.objects.filter(staff_number__in=staff_numbers).only(
+            "id", "staff_number", "user_id", "national_id_hash"
+        )
+    }
+    users_by_email = {
+        u.email.lower(): u.id
+        for u in User.objects.filter(email__in=emails).only("id", "email")
+    }
+    profile_user_ids = dict(
+        TeacherProfile.objects.filter(user_id__in=users_by_email.values()).values_list(
+            "user_id", "staff_number"
+        )
+    )
+    seen_staff: dict[str, int] = {}
+    seen_email: dict[str, int] = {}
+    seen_id: dict[str, int] = {}
+    id_hashes: dict[int, str] = {}
+    subjects, bands = set(Subject.values), set(GradeBand.values)
+    titles, stages = set(ProfessionalTitle.values), set(CareerStage.values)
+
+    for number, row in rows:
+        errors_before = len(check.errors)
+        for key, label in (("real_name", "姓名"), ("staff_number", "工号"), ("school", "学校")):
+            if not row.get(key):
+                check.add_error(number, _("%(field)s不能为空") % {"field": label})
+        staff = row.get("staff_number", "")
+        if staff and not _STAFF_RE.match(staff):
+            check.add_error(number, _("工号只能包含字母、数字和连字符"))
+        elif staff in seen_staff:
+            check.add_error(
+                number, _("工号 %(staff)s 与第 %(row)d 行重复") % {"staff": staff, "row": seen_staff[staff]}
+            )
+        elif staff:
+            seen_staff[staff] = number
+        if len(row.get("real_name", "")) > 64:
+            check.add_error(number, _("姓名过长"))
+
+        school = None
+        school_text = row.get("school", "")
+        if school_text:
+            candidates = [by_code[school_text]] if school_text in by_code else by_name.get(school_text, [])
+            if not candidates:
+                check.add_error(number, _("学校不存在"))
+            elif len(candidates) > 1:
+                check.add_error(number, _("学校名称不唯一，请填写机构代码"))
+            else:
+                school = candidates[0]
+
+        email = row.get("email", "").lower()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                check.add_error(number, _("邮箱格式不正确"))
+            else:
+                if email in seen_email:
+                    check.add_error(
+                        number, _("邮箱与第 %(row)d 行重复") % {"row": seen_email[email]}
+                    )
+                seen_email.setdefault(email, number)
+                owner = users_by_email.get(email)
+                if owner is not None:
+                    owner_staff = profile_user_ids.get(owner)
+                    if owner_staff is not None and owner_staff != staff:
+                        check.add_error(number, _("邮箱已被其他教师使用"))
+                    existing = existing_by_staff.get(staff)
+                    if existing is not None and existing.user_id != owner:
+                        check.add_error(number, _("邮箱已被其他账号使用"))
+
+        def choices(key, allowed, label):
+            picked, unknown = _split_choices(row.get(key, ""), allowed)
+            if unknown:
+                check.add_error(
+                    number, _("%(label)s无法识别：%(items)s") % {"label": label, "items": "、".join(unknown)}
+                )
+            return picked
+
+        record_subjects = choices("subjects", subjects, "任教学科")
+        record_bands = choices("grade_bands", bands, "任教学段")
+        title = row.get("professional_title") or ProfessionalTitle.NONE
+        if title not in titles:
+            check.add_error(number, _("职称无法识别：%(v)s") % {"v": title})
+        stage = row.get("career_stage") or CareerStage.GROWING
+        if stage not in stages:
+            check.add_error(number, _("发展阶段无法识别：%(v)s") % {"v": stage})
+
+        id_hash = None
+        raw_id = national_id_normalise(row.get("national_id", ""))
+        if raw_id:
+            if not national_id_is_valid(raw_id):
+                check.add_error(number, _("身份证号格式或校验位不正确"))
+            else:
+                id_hash = national_id_hash(raw_id)
+                if id_hash in seen_id:
+                    check.add_error(
+                        number, _("身份证号与第 %(row)d 行重复") % {"row": seen_id[id_hash]}
+                    )
+                seen_id.setdefault(id_hash, number)
+                id_hashes[number] = id_hash
+
+        if len(check.errors) == errors_before:
+            check.records.append({
+                "row": number,
+                "real_name": row["real_name"],
+                "staff_number": staff,
+                "school_id": school.id,
+                "school_name": school.name,
+                "email": email,
+                "subjects": record_subjects,
+                "grade_bands": record_bands,
+                "professional_title": title,
+                "career_stage": stage,
+                "national_id_hash": id_hash,
+                "national_id_last4": raw_id[-4:] if id_hash else "",
+            })
+
+    # A national ID already held by a different teacher.
+    if id_hashes:
+        held = dict(
+            TeacherProfile.objects.filter(national_id_hash__in=id_hashes.values()).values_list(
+                "national_id_hash", "staff_number"
+            )
+        )
+        by_row = {r["row"]: r for r in check.records}
+        for number, id_hash in id_hashes.items():
+            record = by_row.get(number)
+            if record and held.get(id_hash) not in (None, record["staff_number"]):
+                check.add_error(number, _("身份证号已属于工号为 %(s)s 的教师") % {"s": held[id_hash]})
+    check.errors.sort(key=lambda e: e["row"])
+    return check

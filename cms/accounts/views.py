@@ -1,0 +1,171 @@
+"""Teacher administration for HR and platform admins: list, detail, export, import.
+
+Every view takes its teachers from `scoping.teachers_visible_to`; a teacher
+outside the caller's scope is a 404, exactly like one that does not exist."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import scoping, selectors, services
+from .forms import RosterUploadForm, TeacherFilterForm
+from .importing import RosterError
+from .models import TeacherImport
+
+EXPORT_COLUMNS = ["姓名", "工号", "学校", "邮箱", "任教学科", "任教学段", "职称", "发展阶段"]
+
+
+def _require_admin(user) -> None:
+    if not scoping.can_administer_teachers(user):
+        raise PermissionDenied
+
+
+def _filtered_teachers(request):
+    schools = selectors.schools_visible_to(request.user)
+    form = TeacherFilterForm(request.GET or None, schools=schools)
+    query, school_id = "", None
+    if form.is_valid():
+        query = form.cleaned_data["q"] or ""
+        school_id = form.cleaned_data["school"]
+    return form, selectors.teacher_list(user=request.user, query=query, school_id=school_id)
+
+
+@login_required
+def teacher_list(request):
+    _require_admin(request.user)
+    form, teachers = _filtered_teachers(request)
+    page = Paginator(teachers, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "accounts/teacher_list.html", {
+        "form": form, "page": page, "querystring": params.urlencode(),
+    })
+
+
+@login_required
+def teacher_detail(request, pk: int):
+    teacher = get_object_or_404(
+        scoping.teachers_visible_to(request.user).select_related("school", "user"), pk=pk
+    )
+    return render(request, "accounts/teacher_detail.html", {"teacher": teacher})
+
+
+def _export_rows(teachers):
+    for t in teachers.iterator(chunk_size=2000):
+        yield [
+            t.real_name, t.staff_number, t.school.name, t.user.email,
+            "、".join(t.subjects), "、".join(t.grade_bands),
+            t.professional_title, t.career_stage,
+        ]
+
+
+@login_required
+def teacher_export(request, fmt: str):
+    _require_admin(request.user)
+    _, teachers = _filtered_teachers(request)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(_export_rows(teachers))
+        # A BOM so that Excel opens the UTF-8 file with Chinese intact.
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("教师")
+        sheet.append(EXPORT_COLUMNS)
+        for row in _export_rows(teachers):
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="teachers-{stamp}.{fmt}"'
+    return response
+
+
+@login_required
+def teacher_import_upload(request):
+    _require_admin(request.user)
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            teacher_import = services.teacher_import_create(
+                user=request.user, name=upload.name, data=upload.read()
+            )
+        except RosterError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("teacher_import_detail", pk=teacher_import.pk)
+    recent = TeacherImport.objects.filter(created_by=request.user).defer("rows", "errors")[:10]
+    return render(request, "accounts/teacher_import_upload.html", {"form": form, "recent": recent})
+
+
+def _own_import(request, pk: int) -> TeacherImport:
+    _require_admin(request.user)
+    return get_object_or_404(TeacherImport, pk=pk, created_by=request.user)
+
+
+@login_required
+def teacher_import_detail(request, pk: int):
+    teacher_import = _own_import(request, pk)
+    preview = Paginator(teacher_import.rows, 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/teacher_import_detail.html", {
+        "imp": teacher_import,
+        "preview": preview,
+        "progress": services.teacher_import_progress(teacher_import=teacher_import),
+    })
+
+
+@login_required
+@require_POST
+def teacher_import_confirm(request, pk: int):
+    teacher_import = _own_import(request, pk)
+    if teacher_import.status != TeacherImport.Status.PREVIEW:
+        messages.error(request, _("该名单不能再次导入。"))
+    else:
+        services.teacher_import_confirm(teacher_import=teacher_import)
+        messages.info(request, _("已开始导入，请稍候。"))
+    return redirect("teacher_import_detail", pk=pk)
+
+
+@login_required
+def teacher_import_status(request, pk: int):
+    teacher_import = _own_import(request, pk)
+    return JsonResponse({
+        "status": teacher_import.status,
+        "status_label": teacher_import.get_status_display(),
+        "total": teacher_import.total_rows,
+        "processed": services.teacher_import_progress(teacher_import=teacher_import),
+        "created": teacher_import.created_count,
+        "updated": teacher_import.updated_count,
+        "unchanged": teacher_import.unchanged_count,
+    })
+
+
+def roster_template(request):
+    """An example roster with the accepted headers, for HR to fill in."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["姓名", "工号", "学校", "邮箱", "任教学科", "任教学段", "职称", "发展阶段", "身份证号"])
+    writer.writerow(["张老师", "T0001", "示例学校", "zhang@example.com", "数学、信息科技", "初中", "一级教师", "骨干", ""])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="teacher-roster-template.csv"'
+    return response

@@ -1,0 +1,21 @@
+"""Test settings. The suite runs against PostgreSQL and Redis (DATABASE_URL and
+REDIS_URL, set by `make test` to this machine's services); Celery stays eager in
+process unless a test starts a real worker itself."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-key"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+IDENTITY_HASH_KEY = "test-only-identity-pepper"
+DEBUG = False
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = env("REDIS_URL", "memory://")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+# Rate limits are exercised by their own test with a real cache; the rest of
+# the suite logs in many times from one address.
+ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}  # noqa: F405

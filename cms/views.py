@@ -1,0 +1,27 @@
+"""The role-aware landing page after login."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from .accounts import scoping, selectors
+from .accounts.models import Role, RoleAssignment
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    roles = scoping.user_roles(user)
+    assignments = (
+        RoleAssignment.objects.filter(user=user).select_related("organisation").order_by("role")
+    )
+    context = {
+        "roles": roles,
+        "assignments": assignments,
+        "profile": getattr(user, "teacher_profile", None),
+        "is_admin": Role.PLATFORM_ADMIN in roles,
+        "is_hr": bool(scoping.hr_scopes(user)),
+        "hr_scopes": scoping.hr_scopes(user),
+    }
+    if context["is_admin"] or context["is_hr"]:
+        context["summary"] = selectors.organisation_summary(user=user)
+    return render(request, "dashboard.html", context)
