@@ -1,4 +1,4 @@
-"""The Celery app. Eager in the embedded default; a real broker when REDIS_URL is set."""
+"""The Celery app: eager in the embedded default, Redis when REDIS_URL is set."""
 
 import os
 

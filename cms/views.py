@@ -12,7 +12,9 @@ def dashboard(request):
     user = request.user
     roles = scoping.user_roles(user)
     assignments = (
-        RoleAssignment.objects.filter(user=user).select_related("organisation").order_by("role")
+        RoleAssignment.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("role")
     )
     context = {
         "roles": roles,

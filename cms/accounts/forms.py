@@ -10,10 +10,18 @@ class RosterUploadForm(forms.Form):
 
 
 class TeacherFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=64,
-                        widget=forms.TextInput(attrs={"placeholder": _("姓名、工号或邮箱")}))
-    school = forms.TypedChoiceField(label=_("学校"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名、工号或邮箱")}),
+    )
+    school = forms.TypedChoiceField(
+        label=_("学校"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, *args, schools=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", _("全部学校"))] + [(s.id, s.name) for s in schools]
+        self.fields["school"].choices = [("", _("全部学校"))] + [
+            (s.id, s.name) for s in schools
+        ]

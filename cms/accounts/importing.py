@@ -30,15 +30,30 @@ from .models import (
 
 # Header aliases (Chinese as HR writes them, and English) -> field.
 HEADERS = {
-    "姓名": "real_name", "name": "real_name", "real_name": "real_name",
-    "工号": "staff_number", "教师编号": "staff_number", "staff_number": "staff_number",
-    "学校": "school", "school": "school",
-    "邮箱": "email", "电子邮箱": "email", "email": "email",
-    "任教学科": "subjects", "学科": "subjects", "subjects": "subjects",
-    "任教学段": "grade_bands", "学段": "grade_bands", "grade_bands": "grade_bands",
-    "职称": "professional_title", "professional_title": "professional_title",
-    "发展阶段": "career_stage", "career_stage": "career_stage",
-    "身份证号": "national_id", "身份证号码": "national_id", "national_id": "national_id",
+    "姓名": "real_name",
+    "name": "real_name",
+    "real_name": "real_name",
+    "工号": "staff_number",
+    "教师编号": "staff_number",
+    "staff_number": "staff_number",
+    "学校": "school",
+    "school": "school",
+    "邮箱": "email",
+    "电子邮箱": "email",
+    "email": "email",
+    "任教学科": "subjects",
+    "学科": "subjects",
+    "subjects": "subjects",
+    "任教学段": "grade_bands",
+    "学段": "grade_bands",
+    "grade_bands": "grade_bands",
+    "职称": "professional_title",
+    "professional_title": "professional_title",
+    "发展阶段": "career_stage",
+    "career_stage": "career_stage",
+    "身份证号": "national_id",
+    "身份证号码": "national_id",
+    "national_id": "national_id",
 }
 REQUIRED = ("real_name", "staff_number", "school")
 _LIST_SPLIT = re.compile(r"[、,，;；/\s]+")
@@ -80,12 +95,16 @@ def roster_parse(*, name: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise RosterError(_("只支持 CSV 或 XLSX 文件。"))
     if not table or not any(cell.strip() for cell in table[0]):
         raise RosterError(_("文件是空的，或第 1 行没有表头。"))
-    header = [HEADERS.get(cell.strip().lower(), HEADERS.get(cell.strip())) for cell in table[0]]
+    header = [
+        HEADERS.get(cell.strip().lower(), HEADERS.get(cell.strip()))
+        for cell in table[0]
+    ]
     missing = [f for f in REQUIRED if f not in header]
     if missing:
         labels = {"real_name": "姓名", "staff_number": "工号", "school": "学校"}
         raise RosterError(
-            _("表头缺少必填列：%(cols)s。") % {"cols": "、".join(labels[f] for f in missing)}
+            _("表头缺少必填列：%(cols)s。")
+            % {"cols": "、".join(labels[f] for f in missing)}
         )
     rows = []
     for index, cells in enumerate(table[1:], start=2):
@@ -98,7 +117,8 @@ def roster_parse(*, name: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
         rows.append((index, row))
     if len(rows) > settings.TEACHER_IMPORT_MAX_ROWS:
         raise RosterError(
-            _("一次最多导入 %(n)d 行，请拆分文件。") % {"n": settings.TEACHER_IMPORT_MAX_ROWS}
+            _("一次最多导入 %(n)d 行，请拆分文件。")
+            % {"n": settings.TEACHER_IMPORT_MAX_ROWS}
         )
     if not rows:
         raise RosterError(_("文件中没有数据行。"))
@@ -131,6 +151,17 @@ def _split_choices(text: str, allowed: set[str]) -> tuple[list[str], list[str]]:
     return [i for i in items if i in allowed], [i for i in items if i not in allowed]
 
 
+def _choices(check, number, row, key, allowed, label) -> list[str]:
+    picked, unknown = _split_choices(row.get(key, ""), allowed)
+    if unknown:
+        check.add_error(
+            number,
+            _("%(label)s无法识别：%(items)s")
+            % {"label": label, "items": "、".join(unknown)},
+        )
+    return picked
+
+
 def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
     """Check every row against the schools the importer may use.
 
@@ -139,7 +170,9 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
     check = RosterCheck()
     by_name: dict[str, list[Organisation]] = {}
     by_code: dict[str, Organisation] = {}
-    for school in schools.filter(kind=OrganisationKind.SCHOOL).only("id", "name", "code"):
+    for school in schools.filter(kind=OrganisationKind.SCHOOL).only(
+        "id", "name", "code"
+    ):
         by_name.setdefault(school.name, []).append(school)
         if school.code:
             by_code[school.code] = school
@@ -170,7 +203,11 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
 
     for number, row in rows:
         errors_before = len(check.errors)
-        for key, label in (("real_name", "姓名"), ("staff_number", "工号"), ("school", "学校")):
+        for key, label in (
+            ("real_name", "姓名"),
+            ("staff_number", "工号"),
+            ("school", "学校"),
+        ):
             if not row.get(key):
                 check.add_error(number, _("%(field)s不能为空") % {"field": label})
         staff = row.get("staff_number", "")
@@ -178,7 +215,9 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
             check.add_error(number, _("工号只能包含字母、数字和连字符"))
         elif staff in seen_staff:
             check.add_error(
-                number, _("工号 %(staff)s 与第 %(row)d 行重复") % {"staff": staff, "row": seen_staff[staff]}
+                number,
+                _("工号 %(staff)s 与第 %(row)d 行重复")
+                % {"staff": staff, "row": seen_staff[staff]},
             )
         elif staff:
             seen_staff[staff] = number
@@ -188,7 +227,11 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
         school = None
         school_text = row.get("school", "")
         if school_text:
-            candidates = [by_code[school_text]] if school_text in by_code else by_name.get(school_text, [])
+            candidates = (
+                [by_code[school_text]]
+                if school_text in by_code
+                else by_name.get(school_text, [])
+            )
             if not candidates:
                 check.add_error(number, _("学校不存在"))
             elif len(candidates) > 1:
@@ -205,7 +248,8 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
             else:
                 if email in seen_email:
                     check.add_error(
-                        number, _("邮箱与第 %(row)d 行重复") % {"row": seen_email[email]}
+                        number,
+                        _("邮箱与第 %(row)d 行重复") % {"row": seen_email[email]},
                     )
                 seen_email.setdefault(email, number)
                 owner = users_by_email.get(email)
@@ -217,16 +261,10 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
                     if existing is not None and existing.user_id != owner:
                         check.add_error(number, _("邮箱已被其他账号使用"))
 
-        def choices(key, allowed, label):
-            picked, unknown = _split_choices(row.get(key, ""), allowed)
-            if unknown:
-                check.add_error(
-                    number, _("%(label)s无法识别：%(items)s") % {"label": label, "items": "、".join(unknown)}
-                )
-            return picked
-
-        record_subjects = choices("subjects", subjects, "任教学科")
-        record_bands = choices("grade_bands", bands, "任教学段")
+        record_subjects = _choices(
+            check, number, row, "subjects", subjects, _("任教学科")
+        )
+        record_bands = _choices(check, number, row, "grade_bands", bands, _("任教学段"))
         title = row.get("professional_title") or ProfessionalTitle.NONE
         if title not in titles:
             check.add_error(number, _("职称无法识别：%(v)s") % {"v": title})
@@ -234,47 +272,72 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
         if stage not in stages:
             check.add_error(number, _("发展阶段无法识别：%(v)s") % {"v": stage})
 
-        id_hash = None
+        id_hash, last4 = row.get("national_id_hash"), row.get("national_id_last4", "")
         raw_id = national_id_normalise(row.get("national_id", ""))
-        if raw_id:
+        if id_hash:
+            seen_id.setdefault(id_hash, number)
+            id_hashes[number] = id_hash
+        elif raw_id:
             if not national_id_is_valid(raw_id):
                 check.add_error(number, _("身份证号格式或校验位不正确"))
             else:
                 id_hash = national_id_hash(raw_id)
                 if id_hash in seen_id:
                     check.add_error(
-                        number, _("身份证号与第 %(row)d 行重复") % {"row": seen_id[id_hash]}
+                        number,
+                        _("身份证号与第 %(row)d 行重复") % {"row": seen_id[id_hash]},
                     )
                 seen_id.setdefault(id_hash, number)
                 id_hashes[number] = id_hash
+                last4 = raw_id[-4:]
 
         if len(check.errors) == errors_before:
-            check.records.append({
-                "row": number,
-                "real_name": row["real_name"],
-                "staff_number": staff,
-                "school_id": school.id,
-                "school_name": school.name,
-                "email": email,
-                "subjects": record_subjects,
-                "grade_bands": record_bands,
-                "professional_title": title,
-                "career_stage": stage,
-                "national_id_hash": id_hash,
-                "national_id_last4": raw_id[-4:] if id_hash else "",
-            })
+            check.records.append(
+                {
+                    "row": number,
+                    "real_name": row["real_name"],
+                    "staff_number": staff,
+                    "school_id": school.id,
+                    "school_name": school.name,
+                    "email": email,
+                    "subjects": record_subjects,
+                    "grade_bands": record_bands,
+                    "professional_title": title,
+                    "career_stage": stage,
+                    "national_id_hash": id_hash,
+                    "national_id_last4": last4 if id_hash else "",
+                }
+            )
 
     # A national ID already held by a different teacher.
     if id_hashes:
         held = dict(
-            TeacherProfile.objects.filter(national_id_hash__in=id_hashes.values()).values_list(
-                "national_id_hash", "staff_number"
-            )
+            TeacherProfile.objects.filter(
+                national_id_hash__in=id_hashes.values()
+            ).values_list("national_id_hash", "staff_number")
         )
         by_row = {r["row"]: r for r in check.records}
         for number, id_hash in id_hashes.items():
             record = by_row.get(number)
             if record and held.get(id_hash) not in (None, record["staff_number"]):
-                check.add_error(number, _("身份证号已属于工号为 %(s)s 的教师") % {"s": held[id_hash]})
+                check.add_error(
+                    number,
+                    _("身份证号已属于工号为 %(s)s 的教师") % {"s": held[id_hash]},
+                )
     check.errors.sort(key=lambda e: e["row"])
     return check
+
+
+def roster_redact(row: dict) -> dict:
+    """The row as it may be stored: a national ID becomes its keyed hash (or a
+    mask when it is malformed, which the check reports anyway)."""
+    raw_id = national_id_normalise(row.get("national_id", ""))
+    if not raw_id:
+        return row
+    redacted = {k: v for k, v in row.items() if k != "national_id"}
+    if national_id_is_valid(raw_id):
+        redacted["national_id_hash"] = national_id_hash(raw_id)
+        redacted["national_id_last4"] = raw_id[-4:]
+    else:
+        redacted["national_id"] = "*" * max(len(raw_id) - 4, 0) + raw_id[-4:]
+    return redacted

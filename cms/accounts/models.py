@@ -38,11 +38,13 @@ class Organisation(MP_Node):
     prefix query, which the scoping helpers rely on."""
 
     name = models.CharField(_("名称"), max_length=120)
-    kind = models.CharField(
-        _("类型"), max_length=16, choices=OrganisationKind.choices
-    )
+    kind = models.CharField(_("类型"), max_length=16, choices=OrganisationKind.choices)
     code = models.CharField(
-        _("机构代码"), max_length=32, unique=True, null=True, blank=True,
+        _("机构代码"),
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("统一社会信用代码或教育部学校标识码，可留空。"),
     )
 
@@ -112,22 +114,30 @@ class TeacherProfile(models.Model):
     imports) and its last four characters (to show a masked form)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="teacher_profile",
     )
     real_name = models.CharField(_("姓名"), max_length=64)
     staff_number = models.CharField(_("工号"), max_length=32, unique=True)
     school = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="teachers",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="teachers",
         verbose_name=_("学校"),
     )
     subjects = models.JSONField(_("任教学科"), default=list, blank=True)
     grade_bands = models.JSONField(_("任教学段"), default=list, blank=True)
     professional_title = models.CharField(
-        _("职称"), max_length=16, choices=ProfessionalTitle.choices,
+        _("职称"),
+        max_length=16,
+        choices=ProfessionalTitle.choices,
         default=ProfessionalTitle.NONE,
     )
     career_stage = models.CharField(
-        _("发展阶段"), max_length=8, choices=CareerStage.choices,
+        _("发展阶段"),
+        max_length=8,
+        choices=CareerStage.choices,
         default=CareerStage.GROWING,
     )
     national_id_hash = models.CharField(
@@ -167,12 +177,18 @@ class RoleAssignment(models.Model):
     that organisation and everything below it, and nothing else."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="role_assignments", verbose_name=_("管辖范围"),
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("管辖范围"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -184,7 +200,8 @@ class RoleAssignment(models.Model):
                 fields=["user", "role", "organisation"], name="unique_role_per_scope"
             ),
             models.UniqueConstraint(
-                fields=["user", "role"], condition=models.Q(organisation__isnull=True),
+                fields=["user", "role"],
+                condition=models.Q(organisation__isnull=True),
                 name="unique_unscoped_role",
             ),
             models.CheckConstraint(
@@ -228,3 +245,6 @@ class TeacherImport(models.Model):
         verbose_name = _("教师导入")
         verbose_name_plural = _("教师导入")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -8,12 +8,15 @@ from . import scoping
 from .models import Organisation, OrganisationKind, TeacherProfile
 
 
-def teacher_list(*, user, query: str = "", school_id: int | None = None) -> QuerySet[TeacherProfile]:
+def teacher_list(
+    *, user, query: str = "", school_id: int | None = None
+) -> QuerySet[TeacherProfile]:
     """The teachers a user may see, filtered, with what a list row shows."""
     teachers = scoping.teachers_visible_to(user).select_related("school", "user")
     if query:
         teachers = teachers.filter(
-            Q(real_name__icontains=query) | Q(staff_number__icontains=query)
+            Q(real_name__icontains=query)
+            | Q(staff_number__icontains=query)
             | Q(user__email__icontains=query)
         )
     if school_id:
@@ -22,13 +25,19 @@ def teacher_list(*, user, query: str = "", school_id: int | None = None) -> Quer
 
 
 def schools_visible_to(user) -> QuerySet[Organisation]:
-    return scoping.organisations_visible_to(user).filter(kind=OrganisationKind.SCHOOL).order_by("path")
+    return (
+        scoping.organisations_visible_to(user)
+        .filter(kind=OrganisationKind.SCHOOL)
+        .order_by("path")
+    )
 
 
 def organisation_summary(*, user) -> dict:
     """Counts for an administrator's dashboard, in two queries."""
     visible = scoping.organisations_visible_to(user)
-    kinds = dict(visible.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    kinds = dict(
+        visible.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
     return {
         "teachers": scoping.teachers_visible_to(user).count(),
         "schools": kinds.get(OrganisationKind.SCHOOL, 0),

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import scoping
-from .importing import roster_parse, roster_validate
+from .importing import roster_parse, roster_redact, roster_validate
 from .models import (
     Organisation,
     OrganisationKind,
@@ -27,18 +27,31 @@ from .models import (
 )
 
 _PROFILE_FIELDS = (
-    "real_name", "school_id", "subjects", "grade_bands", "professional_title",
-    "career_stage", "national_id_hash", "national_id_last4",
+    "real_name",
+    "school_id",
+    "subjects",
+    "grade_bands",
+    "professional_title",
+    "career_stage",
+    "national_id_hash",
+    "national_id_last4",
 )
 _PROGRESS_KEY = "teacher-import-progress:{}"
 
 
-def role_grant(*, user: User, role: str, organisation: Organisation | None = None) -> RoleAssignment:
+def role_grant(
+    *, user: User, role: str, organisation: Organisation | None = None
+) -> RoleAssignment:
     """Give a role (idempotent). HR roles need a school or district scope."""
     if role == Role.HR and (
         organisation is None
-        or organisation.kind not in (OrganisationKind.SCHOOL, OrganisationKind.DISTRICT,
-                                     OrganisationKind.CITY, OrganisationKind.CENTRE)
+        or organisation.kind
+        not in (
+            OrganisationKind.SCHOOL,
+            OrganisationKind.DISTRICT,
+            OrganisationKind.CITY,
+            OrganisationKind.CENTRE,
+        )
     ):
         raise ValueError("An HR role needs an organisation to scope it.")
     assignment, _ = RoleAssignment.objects.get_or_create(
@@ -56,8 +69,10 @@ def teacher_import_create(*, user: User, name: str, data: bytes) -> TeacherImpor
     return TeacherImport.objects.create(
         created_by=user,
         file_name=name[:255],
-        status=TeacherImport.Status.INVALID if check.errors else TeacherImport.Status.PREVIEW,
-        rows=[dict(row, row=number) for number, row in rows],
+        status=TeacherImport.Status.INVALID
+        if check.errors
+        else TeacherImport.Status.PREVIEW,
+        rows=[dict(roster_redact(row), row=number) for number, row in rows],
         errors=check.errors,
         total_rows=len(rows),
     )
@@ -87,9 +102,14 @@ def teacher_import_progress(*, teacher_import: TeacherImport) -> int:
 def teacher_import_apply(*, import_id: int) -> TeacherImport:
     """Apply a confirmed roster in one transaction; idempotent under retries."""
     teacher_import = TeacherImport.objects.get(pk=import_id)
-    if teacher_import.status not in (TeacherImport.Status.QUEUED, TeacherImport.Status.RUNNING):
+    if teacher_import.status not in (
+        TeacherImport.Status.QUEUED,
+        TeacherImport.Status.RUNNING,
+    ):
         return teacher_import
-    TeacherImport.objects.filter(pk=import_id).update(status=TeacherImport.Status.RUNNING)
+    TeacherImport.objects.filter(pk=import_id).update(
+        status=TeacherImport.Status.RUNNING
+    )
     rows = [
         (row["row"], {k: v for k, v in row.items() if k != "row"})
         for row in teacher_import.rows
@@ -108,7 +128,9 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
                 locked.finished_at = timezone.now()
                 locked.save(update_fields=["status", "errors", "finished_at"])
                 return locked
-            counts = _apply_records(check.records, progress_key=_PROGRESS_KEY.format(import_id))
+            counts = _apply_records(
+                check.records, progress_key=_PROGRESS_KEY.format(import_id)
+            )
             locked.status = TeacherImport.Status.DONE
             locked.created_count, locked.updated_count, locked.unchanged_count = counts
             locked.finished_at = timezone.now()
@@ -179,32 +201,39 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
     cache.set(progress_key, len(records) * 3 // 4, 3600)
     TeacherProfile.objects.bulk_create(
         [
-            TeacherProfile(user=user, staff_number=record["staff_number"],
-                           **{name: record[name] for name in _PROFILE_FIELDS})
+            TeacherProfile(
+                user=user,
+                staff_number=record["staff_number"],
+                **{name: record[name] for name in _PROFILE_FIELDS},
+            )
             for record, user in pending_profiles
         ],
         batch_size=1000,
     )
     if changed_profiles:
-        TeacherProfile.objects.bulk_update(changed_profiles, _PROFILE_FIELDS, batch_size=1000)
+        TeacherProfile.objects.bulk_update(
+            changed_profiles, _PROFILE_FIELDS, batch_size=1000
+        )
     if changed_users:
         User.objects.bulk_update(changed_users, ["email"], batch_size=1000)
     touched_users = [user for _, user in pending_profiles] + changed_users
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=user, role=Role.TEACHER) for user in touched_users],
-        ignore_conflicts=True, batch_size=1000,
+        ignore_conflicts=True,
+        batch_size=1000,
     )
     # The school vouches for these addresses: they can reset a password at once.
     with_email = [u for u in touched_users if u.email]
     known = set(
-        EmailAddress.objects.filter(email__in=[u.email for u in with_email]).values_list(
-            "email", flat=True
-        )
+        EmailAddress.objects.filter(
+            email__in=[u.email for u in with_email]
+        ).values_list("email", flat=True)
     )
     EmailAddress.objects.bulk_create(
         [
             EmailAddress(user=u, email=u.email, verified=True, primary=True)
-            for u in with_email if u.email not in known
+            for u in with_email
+            if u.email not in known
         ],
         batch_size=1000,
     )

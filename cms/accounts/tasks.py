@@ -3,6 +3,8 @@ from celery import shared_task
 from .services import teacher_import_apply
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5
+)
 def teacher_import_apply_task(import_id: int) -> None:
     teacher_import_apply(import_id=import_id)

@@ -23,7 +23,16 @@ from .forms import RosterUploadForm, TeacherFilterForm
 from .importing import RosterError
 from .models import TeacherImport
 
-EXPORT_COLUMNS = ["姓名", "工号", "学校", "邮箱", "任教学科", "任教学段", "职称", "发展阶段"]
+EXPORT_COLUMNS = [
+    "姓名",
+    "工号",
+    "学校",
+    "邮箱",
+    "任教学科",
+    "任教学段",
+    "职称",
+    "发展阶段",
+]
 
 
 def _require_admin(user) -> None:
@@ -34,11 +43,15 @@ def _require_admin(user) -> None:
 def _filtered_teachers(request):
     schools = selectors.schools_visible_to(request.user)
     form = TeacherFilterForm(request.GET or None, schools=schools)
-    query, school_id = "", None
-    if form.is_valid():
-        query = form.cleaned_data["q"] or ""
-        school_id = form.cleaned_data["school"]
-    return form, selectors.teacher_list(user=request.user, query=query, school_id=school_id)
+    if form.is_bound and not form.is_valid():
+        # A school outside the caller's scope is not a choice: show nobody
+        # rather than silently dropping the filter.
+        return form, selectors.teacher_list(user=request.user).none()
+    query = form.cleaned_data["q"] if form.is_bound else ""
+    school_id = form.cleaned_data["school"] if form.is_bound else None
+    return form, selectors.teacher_list(
+        user=request.user, query=query, school_id=school_id
+    )
 
 
 @login_required
@@ -48,15 +61,22 @@ def teacher_list(request):
     page = Paginator(teachers, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "accounts/teacher_list.html", {
-        "form": form, "page": page, "querystring": params.urlencode(),
-    })
+    return render(
+        request,
+        "accounts/teacher_list.html",
+        {
+            "form": form,
+            "page": page,
+            "querystring": params.urlencode(),
+        },
+    )
 
 
 @login_required
 def teacher_detail(request, pk: int):
     teacher = get_object_or_404(
-        scoping.teachers_visible_to(request.user).select_related("school", "user"), pk=pk
+        scoping.teachers_visible_to(request.user).select_related("school", "user"),
+        pk=pk,
     )
     return render(request, "accounts/teacher_detail.html", {"teacher": teacher})
 
@@ -64,9 +84,14 @@ def teacher_detail(request, pk: int):
 def _export_rows(teachers):
     for t in teachers.iterator(chunk_size=2000):
         yield [
-            t.real_name, t.staff_number, t.school.name, t.user.email,
-            "、".join(t.subjects), "、".join(t.grade_bands),
-            t.professional_title, t.career_stage,
+            t.real_name,
+            t.staff_number,
+            t.school.name,
+            t.user.email,
+            "、".join(t.subjects),
+            "、".join(t.grade_bands),
+            t.professional_title,
+            t.career_stage,
         ]
 
 
@@ -81,7 +106,9 @@ def teacher_export(request, fmt: str):
         writer.writerow(EXPORT_COLUMNS)
         writer.writerows(_export_rows(teachers))
         # A BOM so that Excel opens the UTF-8 file with Chinese intact.
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
     else:
         from openpyxl import Workbook
 
@@ -114,8 +141,12 @@ def teacher_import_upload(request):
             form.add_error("file", str(exc))
         else:
             return redirect("teacher_import_detail", pk=teacher_import.pk)
-    recent = TeacherImport.objects.filter(created_by=request.user).defer("rows", "errors")[:10]
-    return render(request, "accounts/teacher_import_upload.html", {"form": form, "recent": recent})
+    recent = TeacherImport.objects.filter(created_by=request.user).defer(
+        "rows", "errors"
+    )[:10]
+    return render(
+        request, "accounts/teacher_import_upload.html", {"form": form, "recent": recent}
+    )
 
 
 def _own_import(request, pk: int) -> TeacherImport:
@@ -127,11 +158,15 @@ def _own_import(request, pk: int) -> TeacherImport:
 def teacher_import_detail(request, pk: int):
     teacher_import = _own_import(request, pk)
     preview = Paginator(teacher_import.rows, 100).get_page(request.GET.get("page"))
-    return render(request, "accounts/teacher_import_detail.html", {
-        "imp": teacher_import,
-        "preview": preview,
-        "progress": services.teacher_import_progress(teacher_import=teacher_import),
-    })
+    return render(
+        request,
+        "accounts/teacher_import_detail.html",
+        {
+            "imp": teacher_import,
+            "preview": preview,
+            "progress": services.teacher_import_progress(teacher_import=teacher_import),
+        },
+    )
 
 
 @login_required
@@ -149,23 +184,55 @@ def teacher_import_confirm(request, pk: int):
 @login_required
 def teacher_import_status(request, pk: int):
     teacher_import = _own_import(request, pk)
-    return JsonResponse({
-        "status": teacher_import.status,
-        "status_label": teacher_import.get_status_display(),
-        "total": teacher_import.total_rows,
-        "processed": services.teacher_import_progress(teacher_import=teacher_import),
-        "created": teacher_import.created_count,
-        "updated": teacher_import.updated_count,
-        "unchanged": teacher_import.unchanged_count,
-    })
+    return JsonResponse(
+        {
+            "status": teacher_import.status,
+            "status_label": teacher_import.get_status_display(),
+            "total": teacher_import.total_rows,
+            "processed": services.teacher_import_progress(
+                teacher_import=teacher_import
+            ),
+            "created": teacher_import.created_count,
+            "updated": teacher_import.updated_count,
+            "unchanged": teacher_import.unchanged_count,
+        }
+    )
 
 
 def roster_template(request):
     """An example roster with the accepted headers, for HR to fill in."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["姓名", "工号", "学校", "邮箱", "任教学科", "任教学段", "职称", "发展阶段", "身份证号"])
-    writer.writerow(["张老师", "T0001", "示例学校", "zhang@example.com", "数学、信息科技", "初中", "一级教师", "骨干", ""])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="teacher-roster-template.csv"'
+    writer.writerow(
+        [
+            "姓名",
+            "工号",
+            "学校",
+            "邮箱",
+            "任教学科",
+            "任教学段",
+            "职称",
+            "发展阶段",
+            "身份证号",
+        ]
+    )
+    writer.writerow(
+        [
+            "张老师",
+            "T0001",
+            "示例学校",
+            "zhang@example.com",
+            "数学、信息科技",
+            "初中",
+            "一级教师",
+            "骨干",
+            "",
+        ]
+    )
+    response = HttpResponse(
+        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        'attachment; filename="teacher-roster-template.csv"'
+    )
     return response

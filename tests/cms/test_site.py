@@ -1,0 +1,69 @@
+"""Site chrome: Chinese by default, English on request, role-aware dashboard."""
+
+import pytest
+from django.urls import reverse
+
+from cms.accounts.models import Role
+from tests.factories import TeacherFactory, UserFactory, grant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_chinese_even_for_an_english_browser(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-Hans">' in html
+    assert "教师数字素养平台" in html
+    assert "cdn" not in html.lower()
+
+
+def test_language_switch_to_english_and_back(client):
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "/"}, follow=True
+    )
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Sign in" in html or "Log in" in html
+    response = client.post(
+        reverse("set_language"), {"language": "zh-hans", "next": "/"}, follow=True
+    )
+    assert '<html lang="zh-Hans">' in response.content.decode()
+
+
+def test_login_page_in_chinese(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert "登录" in html and "密码" in html
+
+
+def test_dashboard_needs_login(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+
+
+def test_teacher_dashboard_shows_her_profile(client):
+    teacher = TeacherFactory(real_name="林晓", subjects=["语文"])
+    grant(teacher.user, Role.TEACHER)
+    client.force_login(teacher.user)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "林晓" in html and "语文" in html and teacher.school.name in html
+    assert "教师管理" not in html
+
+
+def test_hr_dashboard_counts_only_her_organisation(client, district_tree, hr_a1):
+    client.force_login(hr_a1)
+    response = client.get(reverse("dashboard"))
+    assert response.context["summary"] == {"teachers": 2, "schools": 1, "districts": 0}
+    assert "教师管理" in response.content.decode()
+
+
+def test_user_without_roles_is_told_what_to_do(client):
+    client.force_login(UserFactory())
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "还没有关联任何角色" in html
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()

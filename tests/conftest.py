@@ -1,0 +1,43 @@
+import pytest
+
+from cms.accounts.models import OrganisationKind
+from tests.factories import OrganisationFactory, TeacherFactory, hr_user
+
+
+@pytest.fixture
+def district_tree(db):
+    """A city with two districts; district A has schools A1 and A2, district B
+    has school B1. Each school has two teachers."""
+    city = OrganisationFactory(name="临江市", kind=OrganisationKind.CITY, code="C1")
+    dist_a = OrganisationFactory(
+        parent=city, name="东湖区", kind=OrganisationKind.DISTRICT, code="DA"
+    )
+    dist_b = OrganisationFactory(
+        parent=city, name="西山区", kind=OrganisationKind.DISTRICT, code="DB"
+    )
+    school_a1 = OrganisationFactory(parent=dist_a, name="东湖实验小学", code="SA1")
+    school_a2 = OrganisationFactory(parent=dist_a, name="东湖第一中学", code="SA2")
+    school_b1 = OrganisationFactory(parent=dist_b, name="西山中心小学", code="SB1")
+    teachers = {
+        school.code: [TeacherFactory(school=school), TeacherFactory(school=school)]
+        for school in (school_a1, school_a2, school_b1)
+    }
+    return {
+        "city": city,
+        "dist_a": dist_a,
+        "dist_b": dist_b,
+        "school_a1": school_a1,
+        "school_a2": school_a2,
+        "school_b1": school_b1,
+        "teachers": teachers,
+    }
+
+
+@pytest.fixture
+def hr_a1(district_tree):
+    return hr_user(district_tree["school_a1"])
+
+
+@pytest.fixture
+def hr_dist_a(district_tree):
+    return hr_user(district_tree["dist_a"])

@@ -1,0 +1,122 @@
+"""A real Celery worker process, against this machine's Redis and PostgreSQL,
+picks up a task and its effect lands in the database.
+
+Later issues add their own tasks to `run_in_worker`'s callers."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from cms.accounts import services
+from cms.accounts.models import TeacherImport, TeacherProfile
+from cms.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Worker:
+    def __init__(self, queue: str, log_path: Path):
+        self.queue, self.log_path = queue, log_path
+
+    def tasks_succeeded(self) -> int:
+        return self.log_path.read_text(errors="replace").count("succeeded in")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Start `celery worker` on a private queue for this test."""
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip(
+            "needs DATABASE_URL (PostgreSQL) and REDIS_URL, as `make test` sets"
+        )
+    db = settings.DATABASES["default"]
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+    }
+    log_path = tmp_path / "worker.log"
+    log = open(log_path, "w")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield Worker(queue, log_path)
+    finally:
+        app.conf.task_always_eager = previous
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+@pytest.mark.worker
+def test_worker_applies_a_teacher_import(
+    celery_worker_process, district_tree, hr_dist_a
+):
+    from cms.accounts.tasks import teacher_import_apply_task
+
+    data = "姓名,工号,学校\n李明,W100,东湖实验小学\n王芳,W101,东湖第一中学\n".encode()
+    imp = services.teacher_import_create(user=hr_dist_a, name="r.csv", data=data)
+    TeacherImport.objects.filter(pk=imp.pk).update(status=TeacherImport.Status.QUEUED)
+
+    worker = celery_worker_process
+    teacher_import_apply_task.apply_async(args=[imp.pk], queue=worker.queue)
+
+    def done():
+        return TeacherImport.objects.get(pk=imp.pk).status == TeacherImport.Status.DONE
+
+    assert wait_for(done), "the worker did not finish the import within 60 s"
+    assert set(
+        TeacherProfile.objects.filter(staff_number__startswith="W").values_list(
+            "real_name", flat=True
+        )
+    ) == {"李明", "王芳"}
+    # Delivered again (as after a worker crash), the task credits nobody twice.
+    teacher_import_apply_task.apply_async(args=[imp.pk], queue=worker.queue)
+    assert wait_for(lambda: worker.tasks_succeeded() == 2)
+    assert TeacherProfile.objects.filter(staff_number__startswith="W").count() == 2
