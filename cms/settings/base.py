@@ -251,6 +251,19 @@ WAGTAILDOCS_EXTENSIONS = [
 SITE_BASE_URL = WAGTAILADMIN_BASE_URL
 # Pepper for the keyed hash of national ID numbers; never stored with the data.
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY")
+# A TrueType CJK font for PDFs (embedded as a subset); the first that exists.
+PDF_CJK_FONT_PATHS = [
+    p
+    for p in [
+        env("PDF_CJK_FONT"),
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/arphic/uming.ttc",
+    ]
+    if p
+]
+# Self-assessment retakes: once per term unless a number of days is set.
+ASSESSMENT_RETAKE_DAYS = env("ASSESSMENT_RETAKE_DAYS")
 TEACHER_IMPORT_MAX_ROWS = 20000
 TEACHER_IMPORT_MAX_BYTES = 10 * 1024 * 1024
 # Set by the benchmark harness: add an X-Query-Count header to every response.

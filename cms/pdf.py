@@ -1,0 +1,36 @@
+"""Shared PDF plumbing: a CJK TrueType font that reportlab embeds as a subset,
+so Chinese text in every PDF (reports, transcripts) is searchable and copyable.
+
+This module sits with the identity layer at the bottom of the import order:
+any app may use it, and it imports no app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+FONT_NAME = "PlatformCJK"
+_registered = False
+
+
+def cjk_font() -> str:
+    """Register the configured CJK font once and return its reportlab name."""
+    global _registered
+    if _registered:
+        return FONT_NAME
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for candidate in settings.PDF_CJK_FONT_PATHS:
+        path = Path(candidate)
+        if path.exists():
+            kwargs = {"subfontIndex": 0} if path.suffix.lower() == ".ttc" else {}
+            pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), **kwargs))
+            _registered = True
+            return FONT_NAME
+    raise ImproperlyConfigured(
+        "No CJK TrueType font found for PDFs; install Debian's fonts-wqy-zenhei "
+        "(make install does) or set PDF_CJK_FONT to a .ttf/.ttc file."
+    )

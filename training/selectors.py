@@ -1,0 +1,238 @@
+"""Reads for frameworks and self-assessment results; they own query counts."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+
+from .models import (
+    AssessmentAttempt,
+    AssessmentResult,
+    Competency,
+    Framework,
+    Instrument,
+    LearningResource,
+)
+
+MIN_GROUP_SIZE = 5
+
+
+def framework_tree(*, framework: Framework) -> list[Competency]:
+    """Dimensions with `.children` (sub-dimensions) and their `.children`
+    (indicators) prefetched: three queries whatever the framework's size."""
+    indicators = Competency.objects.filter(
+        level=Competency.Level.INDICATOR
+    ).select_related("framework")
+    subs = (
+        Competency.objects.filter(level=Competency.Level.SUBDIMENSION)
+        .select_related("framework")
+        .prefetch_related(Prefetch("children", queryset=indicators))
+    )
+    return list(
+        framework.competencies.filter(level=Competency.Level.DIMENSION)
+        .select_related("framework")
+        .prefetch_related(Prefetch("children", queryset=subs))
+    )
+
+
+def competency_names(*, framework_id: int) -> dict[str, Competency]:
+    return {c.code: c for c in Competency.objects.filter(framework_id=framework_id)}
+
+
+def attempt_progress(*, attempt: AssessmentAttempt) -> dict:
+    """Steps (one per dimension) with their items and the answers so far."""
+    instrument = attempt.instrument
+    items = list(
+        instrument.items.select_related("indicator__parent__parent").order_by(
+            "position"
+        )
+    )
+    answers = dict(attempt.answers.values_list("item_id", "value"))
+    steps: list[dict] = []
+    for item in items:
+        dimension = item.indicator.parent.parent
+        if not steps or steps[-1]["dimension"].pk != dimension.pk:
+            steps.append({"dimension": dimension, "items": []})
+        item.answer = answers.get(item.pk)
+        steps[-1]["items"].append(item)
+    for number, step in enumerate(steps, start=1):
+        step["number"] = number
+        step["answered"] = sum(1 for item in step["items"] if item.answer)
+    return {
+        "steps": steps,
+        "answered": len(answers),
+        "total": len(items),
+    }
+
+
+def results_for(*, teacher) -> QuerySet[AssessmentResult]:
+    return AssessmentResult.objects.filter(teacher=teacher).select_related("instrument")
+
+
+def result_report(*, result: AssessmentResult) -> dict:
+    """Everything the report page and its PDF show, in a fixed number of queries."""
+    instrument = result.instrument
+    names = competency_names(framework_id=instrument.framework_id)
+    items = {
+        item.indicator.code: item
+        for item in instrument.items.select_related("indicator").order_by("position")
+    }
+    previous = (
+        AssessmentResult.objects.filter(
+            teacher_id=result.teacher_id, submitted_at__lt=result.submitted_at
+        )
+        .order_by("-submitted_at")
+        .first()
+    )
+    prev_scores = previous.scores if previous else None
+    levels = {level["value"]: level for level in instrument.levels}
+
+    def delta(kind: str, code: str, score: str):
+        if not prev_scores or code not in prev_scores.get(kind, {}):
+            return None
+        return Decimal(score) - Decimal(prev_scores[kind][code]["score"])
+
+    dimensions = []
+    for code, entry in result.scores["dimensions"].items():
+        dimensions.append(
+            {
+                "code": code,
+                "name": names[code].name,
+                "score": Decimal(entry["score"]),
+                "level": entry["level"],
+                "level_name": levels[entry["level"]]["name"],
+                "delta": delta("dimensions", code, entry["score"]),
+                "previous": (
+                    Decimal(prev_scores["dimensions"][code]["score"])
+                    if prev_scores and code in prev_scores["dimensions"]
+                    else None
+                ),
+            }
+        )
+    indicators = []
+    for code, entry in result.scores["indicators"].items():
+        item = items.get(code)
+        level = entry["level"]
+        next_level = level + 1 if level < 5 else None
+        indicators.append(
+            {
+                "code": code,
+                "name": names[code].name,
+                "competency": names[code],
+                "subdimension": names[names[code].parent.code].name
+                if names[code].parent_id
+                else "",
+                "score": Decimal(entry["score"]),
+                "level": level,
+                "level_name": levels[level]["name"],
+                "current_descriptor": item.descriptors[level - 1] if item else "",
+                "next_level_name": levels[next_level]["name"] if next_level else "",
+                "next_descriptor": item.descriptors[next_level - 1]
+                if item and next_level
+                else "",
+                "delta": delta("indicators", code, entry["score"]),
+            }
+        )
+    weakest = sorted(indicators, key=lambda row: (row["score"], row["code"]))[:3]
+    return {
+        "result": result,
+        "instrument": instrument,
+        "levels": instrument.levels,
+        "overall_level_name": levels[result.overall_level]["name"],
+        "dimensions": dimensions,
+        "indicators": indicators,
+        "weakest": weakest,
+        "previous": previous,
+        "recommendations": recommendations_for(
+            indicator_ids=[row["competency"].pk for row in weakest]
+        ),
+    }
+
+
+def recommendations_for(
+    *, indicator_ids: list[int], limit: int = 6
+) -> list[LearningResource]:
+    """Active resources aligned to the given indicators, those covering more of
+    them first."""
+    if not indicator_ids:
+        return []
+    return list(
+        LearningResource.objects.filter(is_active=True, indicators__in=indicator_ids)
+        .annotate(matches=Count("indicators"))
+        .order_by("-matches", "kind", "title")
+        .prefetch_related("indicators")[:limit]
+    )
+
+
+def latest_results_in(*, teachers: QuerySet) -> QuerySet[AssessmentResult]:
+    """Each teacher's most recent result, for the given teachers."""
+    latest = (
+        AssessmentResult.objects.filter(teacher_id=OuterRef("teacher_id"))
+        .order_by("-submitted_at")
+        .values("pk")[:1]
+    )
+    return AssessmentResult.objects.filter(teacher__in=teachers, pk=Subquery(latest))
+
+
+def level_distribution(*, teachers: QuerySet, framework: Framework) -> dict:
+    """Counts of teachers per level per dimension over the latest results, by
+    school. Schools with fewer than five assessed teachers are withheld (only
+    their number is given) so that no one can be singled out."""
+    rows = latest_results_in(teachers=teachers).values_list(
+        "teacher__school_id", "teacher__school__name", "scores"
+    )
+    dims = list(framework.competencies.filter(level=Competency.Level.DIMENSION))
+    per_school: dict[int, dict] = {}
+    overall: dict[str, Counter] = defaultdict(Counter)
+    total = 0
+    for school_id, school_name, scores in rows:
+        school = per_school.setdefault(
+            school_id, {"name": school_name, "count": 0, "dims": defaultdict(Counter)}
+        )
+        school["count"] += 1
+        total += 1
+        for dim in dims:
+            level = scores["dimensions"][dim.code]["level"]
+            school["dims"][dim.code][level] += 1
+            overall[dim.code][level] += 1
+
+    def table(counts: dict[str, Counter]) -> list[dict]:
+        return [
+            {
+                "code": d.code,
+                "name": d.name,
+                "levels": [counts[d.code][v] for v in range(1, 6)],
+            }
+            for d in dims
+        ]
+
+    schools, withheld = [], 0
+    for school in sorted(per_school.values(), key=lambda s: s["name"]):
+        if school["count"] < MIN_GROUP_SIZE:
+            withheld += 1
+            schools.append(
+                {"name": school["name"], "count": school["count"], "hidden": True}
+            )
+        else:
+            schools.append(
+                {
+                    "name": school["name"],
+                    "count": school["count"],
+                    "hidden": False,
+                    "table": table(school["dims"]),
+                }
+            )
+    return {
+        "total": total,
+        "hidden": total < MIN_GROUP_SIZE,
+        "table": table(overall) if total >= MIN_GROUP_SIZE else [],
+        "schools": schools,
+        "withheld_schools": withheld,
+        "min_group_size": MIN_GROUP_SIZE,
+    }
+
+
+def current_instrument() -> Instrument | None:
+    return Instrument.objects.filter(is_current=True, family="self-assessment").first()

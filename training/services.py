@@ -1,0 +1,278 @@
+"""Writes for frameworks, instruments and self-assessments.
+
+Taking the assessment: `attempt_start` opens (or resumes) an attempt on the
+current instrument version, `answer_save` records answers as the teacher goes,
+and `attempt_submit` scores it exactly once, however often it is called."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import (
+    AssessmentAnswer,
+    AssessmentAttempt,
+    AssessmentResult,
+    Competency,
+    Framework,
+    Instrument,
+    InstrumentItem,
+)
+from .scoring import IncompleteAnswers, score_answers
+from .terms import next_term_start, term_of
+
+
+class RetakeNotYet(Exception):
+    def __init__(self, available_on: datetime.date):
+        super().__init__(f"next attempt available on {available_on}")
+        self.available_on = available_on
+
+
+class AttemptClosed(Exception):
+    """The attempt was already submitted; answers can no longer change."""
+
+
+@transaction.atomic
+def framework_load(*, data: dict) -> Framework:
+    """Create or update a framework and its competencies from nested data
+    (the format of training/data/jyt0646-2022.json). Idempotent."""
+    framework, _ = Framework.objects.update_or_create(
+        code=data["code"],
+        defaults={
+            "name": data["name"],
+            "standard_number": data.get("standard_number", ""),
+            "publisher": data.get("publisher", ""),
+            "issued": data.get("issued"),
+            "source": data.get("source", ""),
+            "description": data.get("description", ""),
+        },
+    )
+
+    def load(nodes, parent, level):
+        for node in nodes:
+            competency, _ = Competency.objects.update_or_create(
+                framework=framework,
+                code=node["code"],
+                defaults={
+                    "parent": parent,
+                    "level": level,
+                    "name": node["name"],
+                    "name_en": node.get("name_en", ""),
+                    "description": node.get("description", ""),
+                },
+            )
+            load(node.get("children", []), competency, level + 1)
+
+    load(data["dimensions"], None, Competency.Level.DIMENSION)
+    return framework
+
+
+@transaction.atomic
+def instrument_load(*, data: dict, family: str = "self-assessment") -> Instrument:
+    """Create an instrument version from data (training/data/instrument-v1.json);
+    loading the same version again returns the existing one unchanged."""
+    existing = Instrument.objects.filter(family=family, version=data["version"]).first()
+    if existing:
+        return existing
+    framework = Framework.objects.get(code=data["framework"])
+    indicators = {
+        c.code: c
+        for c in framework.competencies.filter(level=Competency.Level.INDICATOR)
+    }
+    Instrument.objects.filter(family=family, is_current=True).update(is_current=False)
+    instrument = Instrument.objects.create(
+        framework=framework,
+        family=family,
+        version=data["version"],
+        title=data["title"],
+        instructions=data.get("instructions", ""),
+        levels=data["levels"],
+        scoring=data["scoring"],
+        is_current=True,
+    )
+    InstrumentItem.objects.bulk_create(
+        InstrumentItem(
+            instrument=instrument,
+            indicator=indicators[item["indicator"]],
+            position=position,
+            prompt=item["prompt"],
+            descriptors=item["levels"],
+        )
+        for position, item in enumerate(data["items"], start=1)
+    )
+    return instrument
+
+
+@transaction.atomic
+def instrument_revise(
+    *,
+    instrument: Instrument,
+    changes: dict | None = None,
+    item_changes: dict[int, dict] | None = None,
+) -> Instrument:
+    """Apply edits. An instrument nobody has started is edited in place; once
+    any attempt exists the edits go into a new version (which becomes current),
+    leaving earlier results and their reports exactly as they were."""
+    changes = changes or {}
+    item_changes = item_changes or {}
+    if instrument.attempts.exists():
+        items = list(instrument.items.all())
+        latest = (
+            Instrument.objects.select_for_update()
+            .filter(family=instrument.family)
+            .order_by("-version")
+            .first()
+        )
+        Instrument.objects.filter(family=instrument.family).update(is_current=False)
+        target = Instrument.objects.create(
+            framework=instrument.framework,
+            family=instrument.family,
+            version=latest.version + 1,
+            title=instrument.title,
+            instructions=instrument.instructions,
+            levels=instrument.levels,
+            scoring=instrument.scoring,
+            is_current=True,
+        )
+        InstrumentItem.objects.bulk_create(
+            InstrumentItem(
+                instrument=target,
+                indicator_id=item.indicator_id,
+                position=item.position,
+                prompt=item.prompt,
+                descriptors=item.descriptors,
+            )
+            for item in items
+        )
+    else:
+        target = instrument
+    for field, value in changes.items():
+        setattr(target, field, value)
+    target.save()
+    for position, fields in item_changes.items():
+        item = target.items.get(position=position)
+        for field, value in fields.items():
+            setattr(item, field, value)
+        item.save()
+    return target
+
+
+def retake_available_on(*, last_submitted: datetime.datetime) -> datetime.date:
+    """When a teacher may start again after a submission: the next term by
+    default, or after ASSESSMENT_RETAKE_DAYS days when that is set."""
+    day = timezone.localdate(last_submitted)
+    days = getattr(settings, "ASSESSMENT_RETAKE_DAYS", None)
+    if days is not None:
+        return day + datetime.timedelta(days=int(days))
+    return next_term_start(day)
+
+
+def attempt_start(*, teacher) -> AssessmentAttempt:
+    """Resume the open attempt, or open one on the current instrument.
+
+    Raises RetakeNotYet inside the retake interval, and Instrument.DoesNotExist
+    when no instrument is published."""
+    open_attempt = AssessmentAttempt.objects.filter(
+        teacher=teacher, status=AssessmentAttempt.Status.IN_PROGRESS
+    ).first()
+    if open_attempt:
+        return open_attempt
+    last = (
+        AssessmentResult.objects.filter(teacher=teacher)
+        .order_by("-submitted_at")
+        .first()
+    )
+    if last is not None:
+        available = retake_available_on(last_submitted=last.submitted_at)
+        if timezone.localdate() < available:
+            raise RetakeNotYet(available)
+    instrument = Instrument.objects.get(is_current=True, family="self-assessment")
+    try:
+        with transaction.atomic():
+            return AssessmentAttempt.objects.create(
+                teacher=teacher, instrument=instrument
+            )
+    except IntegrityError:  # a parallel request opened it first
+        return AssessmentAttempt.objects.get(
+            teacher=teacher, status=AssessmentAttempt.Status.IN_PROGRESS
+        )
+
+
+def answers_save(
+    *, attempt: AssessmentAttempt, answers: dict[int, int], step: int | None = None
+) -> int:
+    """Record answers (item id -> level); returns how many were stored."""
+    if attempt.status != AssessmentAttempt.Status.IN_PROGRESS:
+        raise AttemptClosed
+    valid_items = set(attempt.instrument.items.values_list("id", flat=True))
+    rows = [
+        AssessmentAnswer(attempt=attempt, item_id=item_id, value=value)
+        for item_id, value in answers.items()
+        if item_id in valid_items and 1 <= value <= 5
+    ]
+    with transaction.atomic():
+        AssessmentAnswer.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["attempt", "item"],
+            update_fields=["value", "updated_at"],
+        )
+        if step is not None and step != attempt.step:
+            attempt.step = step
+            attempt.save(update_fields=["step"])
+    return len(rows)
+
+
+def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
+    """Score and close an attempt. Submitting again returns the same result.
+
+    Raises IncompleteAnswers listing the unanswered item ids."""
+    with transaction.atomic():
+        locked = AssessmentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status == AssessmentAttempt.Status.SUBMITTED:
+            return locked.result
+        instrument = locked.instrument
+        items = list(instrument.items.values_list("id", "indicator__code"))
+        answers = dict(locked.answers.values_list("item_id", "value"))
+        scores = score_answers(
+            items=items,
+            answers=answers,
+            parents=competency_parents(instrument.framework_id),
+            scoring=instrument.scoring,
+        )
+        now = timezone.now()
+        locked.status = AssessmentAttempt.Status.SUBMITTED
+        locked.submitted_at = now
+        locked.save(update_fields=["status", "submitted_at"])
+        return AssessmentResult.objects.create(
+            attempt=locked,
+            teacher_id=locked.teacher_id,
+            instrument=instrument,
+            overall_score=Decimal(scores["overall"]["score"]),
+            overall_level=scores["overall"]["level"],
+            scores=scores,
+            term=term_of(timezone.localdate(now)),
+            submitted_at=now,
+        )
+
+
+def competency_parents(framework_id: int) -> dict[str, str]:
+    rows = Competency.objects.filter(framework_id=framework_id, parent__isnull=False)
+    return dict(rows.values_list("code", "parent__code"))
+
+
+__all__ = [
+    "AttemptClosed",
+    "IncompleteAnswers",
+    "RetakeNotYet",
+    "answers_save",
+    "attempt_start",
+    "attempt_submit",
+    "framework_load",
+    "instrument_load",
+    "instrument_revise",
+]

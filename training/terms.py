@@ -1,0 +1,29 @@
+"""School terms: autumn runs August to January, spring February to July."""
+
+from __future__ import annotations
+
+import datetime
+
+
+def term_of(day: datetime.date) -> str:
+    """'2026秋' for 2026-09-01 and 2027-01-10; '2027春' for 2027-03-01."""
+    if day.month >= 8:
+        return f"{day.year}秋"
+    if day.month == 1:
+        return f"{day.year - 1}秋"
+    return f"{day.year}春"
+
+
+def term_start(day: datetime.date) -> datetime.date:
+    if day.month >= 8:
+        return datetime.date(day.year, 8, 1)
+    if day.month == 1:
+        return datetime.date(day.year - 1, 8, 1)
+    return datetime.date(day.year, 2, 1)
+
+
+def next_term_start(day: datetime.date) -> datetime.date:
+    start = term_start(day)
+    if start.month == 8:
+        return datetime.date(start.year + 1, 2, 1)
+    return datetime.date(start.year, 8, 1)

@@ -1,0 +1,275 @@
+"""Public framework pages and the teacher's self-assessment."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import MISSING, StepForm
+from .models import (
+    AssessmentAttempt,
+    AssessmentResult,
+    Competency,
+    Framework,
+    Instrument,
+)
+from .radar import radar_svg
+
+
+def framework_index(request):
+    frameworks = Framework.objects.order_by("code")
+    return render(request, "training/framework_index.html", {"frameworks": frameworks})
+
+
+def framework_detail(request, framework_code: str):
+    framework = get_object_or_404(Framework, code=framework_code)
+    return render(
+        request,
+        "training/framework_detail.html",
+        {
+            "framework": framework,
+            "dimensions": selectors.framework_tree(framework=framework),
+        },
+    )
+
+
+def competency_detail(request, framework_code: str, code: str):
+    competency = get_object_or_404(
+        Competency.objects.select_related("framework", "parent__parent"),
+        framework__code=framework_code,
+        code=code,
+    )
+    children = competency.children.all()
+    resources = competency.learning_resources.filter(is_active=True)[:10]
+    return render(
+        request,
+        "training/competency_detail.html",
+        {
+            "competency": competency,
+            "children": children,
+            "ancestors": [
+                a
+                for a in (
+                    competency.parent.parent if competency.parent else None,
+                    competency.parent,
+                )
+                if a
+            ],
+            "resources": resources,
+            "uri": request.build_absolute_uri(competency.get_absolute_url()),
+        },
+    )
+
+
+def scoring_model(request):
+    instrument = selectors.current_instrument()
+    return render(request, "training/scoring_model.html", {"instrument": instrument})
+
+
+def _teacher(request):
+    profile = getattr(request.user, "teacher_profile", None)
+    if profile is None:
+        raise Http404(_("只有教师可以参加自我测评。"))
+    return profile
+
+
+@login_required
+def assessment_home(request):
+    teacher = getattr(request.user, "teacher_profile", None)
+    context = {"teacher": teacher}
+    if teacher is not None:
+        context["open_attempt"] = (
+            AssessmentAttempt.objects.filter(
+                teacher=teacher, status=AssessmentAttempt.Status.IN_PROGRESS
+            )
+            .select_related("instrument")
+            .first()
+        )
+        results = list(selectors.results_for(teacher=teacher))
+        context["results"] = results
+        if results:
+            available = services.retake_available_on(
+                last_submitted=results[0].submitted_at
+            )
+            if available > timezone.localdate():
+                context["retake_on"] = available
+        context["instrument"] = selectors.current_instrument()
+    return render(request, "training/assessment_home.html", context)
+
+
+@login_required
+@require_POST
+def assessment_start(request):
+    teacher = _teacher(request)
+    try:
+        attempt = services.attempt_start(teacher=teacher)
+    except services.RetakeNotYet as exc:
+        messages.info(
+            request,
+            _("本学期已完成测评，%(day)s 起可以再次测评。")
+            % {"day": exc.available_on.strftime("%Y-%m-%d")},
+        )
+        return redirect("assessment_home")
+    except Instrument.DoesNotExist:
+        messages.error(request, _("测评工具尚未发布，请联系平台管理员。"))
+        return redirect("assessment_home")
+    return redirect("assessment_step", step=attempt.step)
+
+
+def _open_attempt(teacher) -> AssessmentAttempt | None:
+    return (
+        AssessmentAttempt.objects.filter(
+            teacher=teacher, status=AssessmentAttempt.Status.IN_PROGRESS
+        )
+        .select_related("instrument")
+        .first()
+    )
+
+
+@login_required
+def assessment_step(request, step: int):
+    teacher = _teacher(request)
+    attempt = _open_attempt(teacher)
+    if attempt is None:
+        return redirect("assessment_home")
+    progress = selectors.attempt_progress(attempt=attempt)
+    steps = progress["steps"]
+    if not 1 <= step <= len(steps):
+        return redirect("assessment_step", step=attempt.step)
+    current = steps[step - 1]
+    form = StepForm(request.POST or None, items=current["items"])
+    if request.method == "POST" and form.is_valid():
+        services.answers_save(attempt=attempt, answers=form.answers(), step=step)
+        action = request.POST.get("action", "next")
+        if action == "prev" and step > 1:
+            return redirect("assessment_step", step=step - 1)
+        if action == "save":
+            messages.success(request, _("已保存，下次回来可以接着作答。"))
+            return redirect("assessment_home")
+        missing = form.unanswered()
+        if missing:
+            for item in missing:
+                form.add_error(f"item_{item.pk}", MISSING)
+        elif step < len(steps):
+            return redirect("assessment_step", step=step + 1)
+        else:
+            return redirect("assessment_review")
+    elif request.method == "GET" and attempt.step != step:
+        services.answers_save(attempt=attempt, answers={}, step=step)
+    return render(
+        request,
+        "training/assessment_step.html",
+        {
+            "attempt": attempt,
+            "form": form,
+            "step": current,
+            "steps": steps,
+            "progress": progress,
+            "is_last": step == len(steps),
+            "percent": round(100 * progress["answered"] / progress["total"])
+            if progress["total"]
+            else 0,
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_autosave(request):
+    """Saves answers as the teacher clicks, so closing the browser loses nothing."""
+    teacher = _teacher(request)
+    attempt = _open_attempt(teacher)
+    if attempt is None:
+        return JsonResponse({"error": _("没有进行中的测评。")}, status=409)
+    try:
+        payload = json.loads(request.body or b"{}")
+        answers = {int(k): int(v) for k, v in payload.get("answers", {}).items()}
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"error": _("提交的数据格式不正确。")}, status=400)
+    saved = services.answers_save(attempt=attempt, answers=answers)
+    answered = attempt.answers.count()
+    return JsonResponse({"saved": saved, "answered": answered})
+
+
+@login_required
+def assessment_review(request):
+    teacher = _teacher(request)
+    attempt = _open_attempt(teacher)
+    if attempt is None:
+        last = AssessmentResult.objects.filter(teacher=teacher).first()
+        return (
+            redirect("assessment_result", pk=last.pk)
+            if last
+            else redirect("assessment_home")
+        )
+    progress = selectors.attempt_progress(attempt=attempt)
+    if request.method == "POST":
+        try:
+            result = services.attempt_submit(attempt=attempt)
+        except services.IncompleteAnswers:
+            messages.error(request, _("还有题目没有作答，请先完成再提交。"))
+        else:
+            messages.success(request, _("测评已提交，这是您的报告。"))
+            return redirect("assessment_result", pk=result.pk)
+    return render(
+        request,
+        "training/assessment_review.html",
+        {
+            "attempt": attempt,
+            "progress": progress,
+        },
+    )
+
+
+def _own_result(request, pk: int) -> AssessmentResult:
+    teacher = _teacher(request)
+    return get_object_or_404(
+        AssessmentResult.objects.select_related("instrument", "teacher__school"),
+        pk=pk,
+        teacher=teacher,
+    )
+
+
+@login_required
+def assessment_result(request, pk: int):
+    result = _own_result(request, pk)
+    report = selectors.result_report(result=result)
+    labels = [row["name"] for row in report["dimensions"]]
+    series = [[row["score"] for row in report["dimensions"]]]
+    names = [_("本次")]
+    if report["previous"]:
+        series.append([row["previous"] or 0 for row in report["dimensions"]])
+        names.append(_("上次"))
+    report["radar"] = radar_svg(
+        labels=labels,
+        series=series,
+        series_names=names,
+        title=_("五个维度的水平雷达图"),
+    )
+    return render(request, "training/assessment_result.html", report)
+
+
+@login_required
+def assessment_result_pdf(request, pk: int):
+    from .report_pdf import report_pdf_render
+
+    result = _own_result(request, pk)
+    report = selectors.result_report(result=result)
+    pdf = report_pdf_render(
+        report=report,
+        teacher_name=result.teacher.real_name,
+        school_name=result.teacher.school.name,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="self-assessment-{result.term}-{result.pk}.pdf"'
+    )
+    return response

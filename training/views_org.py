@@ -1,0 +1,85 @@
+"""Self-assessment aggregates for HR and school leaders: their organisation only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from cms.accounts import scoping
+from cms.accounts import selectors as account_selectors
+
+from . import selectors
+from .models import Framework
+
+
+def _distribution(request):
+    if not scoping.can_administer_teachers(request.user):
+        raise PermissionDenied
+    teachers = scoping.teachers_visible_to(request.user)
+    school_id = request.GET.get("school")
+    schools = account_selectors.schools_visible_to(request.user)
+    if school_id and school_id.isdigit():
+        teachers = teachers.filter(school_id=int(school_id))
+    framework = Framework.objects.get(code="jyt0646-2022")
+    instrument = selectors.current_instrument()
+    return {
+        "distribution": selectors.level_distribution(
+            teachers=teachers, framework=framework
+        ),
+        "levels": instrument.levels if instrument else [],
+        "schools": schools,
+        "school_id": school_id,
+    }
+
+
+@login_required
+def org_assessment(request):
+    return render(request, "training/org_assessment.html", _distribution(request))
+
+
+@login_required
+def org_assessment_export(request, fmt: str):
+    context = _distribution(request)
+    dist = context["distribution"]
+    header = ["范围", "测评人数", "维度"] + [
+        level["name"] for level in context["levels"]
+    ]
+    rows = []
+    if not dist["hidden"]:
+        for row in dist["table"]:
+            rows.append(["合计", dist["total"], row["name"], *row["levels"]])
+    for school in dist["schools"]:
+        if school["hidden"]:
+            rows.append([school["name"], school["count"], "人数少于 5 人，不予显示"])
+            continue
+        for row in school["table"]:
+            rows.append([school["name"], school["count"], row["name"], *row["levels"]])
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("水平分布")
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="assessment-levels.{fmt}"'
+    return response
