@@ -1,7 +1,16 @@
 import pytest
+from django.core.cache import cache
 
 from cms.accounts.models import OrganisationKind
 from tests.factories import OrganisationFactory, TeacherFactory, hr_user
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits and progress live in the cache (Redis under `make test`):
+    start every test without what earlier tests or runs left there."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

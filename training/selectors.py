@@ -38,7 +38,10 @@ def framework_tree(*, framework: Framework) -> list[Competency]:
 
 
 def competency_names(*, framework_id: int) -> dict[str, Competency]:
-    return {c.code: c for c in Competency.objects.filter(framework_id=framework_id)}
+    rows = Competency.objects.filter(framework_id=framework_id).select_related(
+        "framework", "parent"
+    )
+    return {c.code: c for c in rows}
 
 
 def attempt_progress(*, attempt: AssessmentAttempt) -> dict:

@@ -260,6 +260,10 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
         )
 
 
+def current_instrument_or_none() -> Instrument | None:
+    return Instrument.objects.filter(is_current=True, family="self-assessment").first()
+
+
 def competency_parents(framework_id: int) -> dict[str, str]:
     rows = Competency.objects.filter(framework_id=framework_id, parent__isnull=False)
     return dict(rows.values_list("code", "parent__code"))

@@ -147,20 +147,24 @@ def assessment_step(request, step: int):
     current = steps[step - 1]
     form = StepForm(request.POST or None, items=current["items"])
     if request.method == "POST" and form.is_valid():
-        services.answers_save(attempt=attempt, answers=form.answers(), step=step)
         action = request.POST.get("action", "next")
+        missing = form.unanswered() if action == "next" else []
         if action == "prev" and step > 1:
-            return redirect("assessment_step", step=step - 1)
+            target = step - 1
+        elif action == "next" and not missing and step < len(steps):
+            target = step + 1
+        else:
+            target = step
+        services.answers_save(attempt=attempt, answers=form.answers(), step=target)
         if action == "save":
             messages.success(request, _("已保存，下次回来可以接着作答。"))
             return redirect("assessment_home")
-        missing = form.unanswered()
         if missing:
             for item in missing:
                 form.add_error(f"item_{item.pk}", MISSING)
-        elif step < len(steps):
-            return redirect("assessment_step", step=step + 1)
-        else:
+        elif target != step:
+            return redirect("assessment_step", step=target)
+        elif action == "next":
             return redirect("assessment_review")
     elif request.method == "GET" and attempt.step != step:
         services.answers_save(attempt=attempt, answers={}, step=step)

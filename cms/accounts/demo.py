@@ -1,10 +1,11 @@
-"""Build a believable demo district. Running it again changes nothing."""
+"""The people of the demo district: organisations, teachers, HR, trainers.
+
+Called by `manage.py seed_demo` (cms/management/commands/seed_demo.py)."""
 
 import random
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cms.accounts.models import (
@@ -105,13 +106,14 @@ def _node(parent, *, name, kind, code):
     return parent.add_child(name=name, kind=kind, code=code)
 
 
-class Command(BaseCommand):
-    help = (
-        "Create the demo district (one city, two districts, six schools, 300 teachers)."
-    )
+class DemoPeople:
+    """Builds the demo district and returns the logins to print."""
+
+    def __init__(self, stdout):
+        self.stdout = stdout
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def build(self) -> list[tuple[str, str]]:
         rng = random.Random(20260901)  # deterministic: the same names every time
         password = make_password(DEMO_PASSWORD)
         province = _node(
@@ -195,10 +197,8 @@ class Command(BaseCommand):
             school__path__startswith=city.path
         ).count()
         done = f"演示数据已就绪（本次新增教师 {created} 位，共 {total} 位）。"
-        self.stdout.write(self.style.SUCCESS(done))
-        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for label, email in logins:
-            self.stdout.write(f"  {label}：{email}")
+        self.stdout.write(done)
+        return logins
 
     def _teachers(self, school, bands, prefix, s_index, rng, password) -> int:
         existing = set(

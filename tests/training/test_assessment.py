@@ -1,0 +1,298 @@
+"""Taking the self-assessment: resume, skipped items, single submission,
+versioning, retakes, the report and its PDF, and the HR aggregate."""
+
+import datetime
+import io
+import subprocess
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import TeacherFactory, UserFactory
+from tests.factories.training import make_instrument
+from training import services
+from training.models import AssessmentAttempt, AssessmentResult, LearningResource
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def instrument():
+    return make_instrument()
+
+
+@pytest.fixture
+def teacher():
+    return TeacherFactory(real_name="林晓")
+
+
+def answer_all(attempt, pattern=lambda position: 3):
+    items = {i.pk: pattern(i.position) for i in attempt.instrument.items.all()}
+    services.answers_save(attempt=attempt, answers=items)
+
+
+def steps_of(client):
+    response = client.get(reverse("assessment_step", args=[1]))
+    return response.context["steps"]
+
+
+class TestTaking:
+    def test_a_teacher_resumes_where_she_left_off(self, client, instrument, teacher):
+        client.force_login(teacher.user)
+        response = client.post(reverse("assessment_start"))
+        assert response["Location"] == reverse("assessment_step", args=[1])
+        steps = steps_of(client)
+        assert [s["dimension"].name for s in steps][:2] == [
+            "数字化意识",
+            "数字技术知识与技能",
+        ]
+        first = {f"item_{i.pk}": 4 for i in steps[0]["items"]}
+        response = client.post(
+            reverse("assessment_step", args=[1]), {**first, "action": "next"}
+        )
+        assert response["Location"] == reverse("assessment_step", args=[2])
+        # She closes the browser mid-step after one autosaved click.
+        one = steps[1]["items"][0]
+        saved = client.post(
+            reverse("assessment_autosave"),
+            {"answers": {one.pk: 2}},
+            content_type="application/json",
+        ).json()
+        assert saved == {"saved": 1, "answered": len(first) + 1}
+        client.logout()
+        client.force_login(teacher.user)
+        response = client.post(reverse("assessment_start"))
+        assert response["Location"] == reverse("assessment_step", args=[2])
+        page = client.get(reverse("assessment_step", args=[2]))
+        assert page.context["form"][f"item_{one.pk}"].value() == 2
+        assert (
+            f'value="2" id="id_item_{one.pk}_1" checked' in page.content.decode()
+            or "checked" in page.content.decode()
+        )
+        assert AssessmentAttempt.objects.filter(teacher=teacher).count() == 1
+
+    def test_a_skipped_item_gets_a_clear_message(self, client, instrument, teacher):
+        client.force_login(teacher.user)
+        client.post(reverse("assessment_start"))
+        items = steps_of(client)[0]["items"]
+        data = {f"item_{i.pk}": 3 for i in items[1:]}
+        response = client.post(
+            reverse("assessment_step", args=[1]), {**data, "action": "next"}
+        )
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "这一题还没有作答" in html
+        assert html.count("这一题还没有作答") == 1
+        # What she did answer was kept.
+        assert AssessmentAttempt.objects.get().answers.count() == len(items) - 1
+
+    def test_submitting_twice_makes_one_result(self, client, instrument, teacher):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        client.force_login(teacher.user)
+        first = client.post(reverse("assessment_review"))
+        second = client.post(reverse("assessment_review"))
+        assert AssessmentResult.objects.filter(teacher=teacher).count() == 1
+        result = AssessmentResult.objects.get()
+        assert first["Location"] == reverse("assessment_result", args=[result.pk])
+        assert second["Location"] == reverse("assessment_result", args=[result.pk])
+        assert services.attempt_submit(attempt=attempt).pk == result.pk
+
+    def test_cannot_submit_with_gaps(self, client, instrument, teacher):
+        attempt = services.attempt_start(teacher=teacher)
+        services.answers_save(
+            attempt=attempt, answers={attempt.instrument.items.first().pk: 3}
+        )
+        with pytest.raises(services.IncompleteAnswers):
+            services.attempt_submit(attempt=attempt)
+        client.force_login(teacher.user)
+        html = client.get(reverse("assessment_review")).content.decode()
+        assert "请先完成所有题目再提交" in html
+        assert not AssessmentResult.objects.exists()
+
+    def test_answers_after_submission_are_refused(self, instrument, teacher):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        services.attempt_submit(attempt=attempt)
+        attempt.refresh_from_db()
+        with pytest.raises(services.AttemptClosed):
+            services.answers_save(attempt=attempt, answers={})
+
+    def test_only_teachers_take_it(self, client, instrument):
+        client.force_login(UserFactory())
+        assert client.post(reverse("assessment_start")).status_code == 404
+        assert (
+            "面向已关联教师档案的教师"
+            in client.get(reverse("assessment_home")).content.decode()
+        )
+
+
+class TestVersionsAndHistory:
+    def test_revising_after_results_leaves_old_reports_unchanged(
+        self, client, instrument, teacher
+    ):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt, lambda p: 2)
+        result = services.attempt_submit(attempt=attempt)
+        client.force_login(teacher.user)
+        before = client.get(
+            reverse("assessment_result", args=[result.pk])
+        ).content.decode()
+
+        revised = services.instrument_revise(
+            instrument=instrument,
+            changes={
+                "scoring": {**instrument.scoring, "cut_points": [1.5, 2.0, 2.5, 3.0]}
+            },
+            item_changes={
+                1: {
+                    "prompt": "全新的题干",
+                    "descriptors": ["新1", "新2", "新3", "新4", "新5"],
+                }
+            },
+        )
+        assert revised.version == 2 and revised.is_current
+        instrument.refresh_from_db()
+        assert not instrument.is_current
+        assert instrument.items.get(position=1).prompt != "全新的题干"
+        result.refresh_from_db()
+        assert result.instrument_id == instrument.pk
+        after = client.get(
+            reverse("assessment_result", args=[result.pk])
+        ).content.decode()
+        strip = lambda html: html.split('name="csrfmiddlewaretoken" value="')[0]  # noqa: E731
+        assert strip(before) == strip(after)
+
+    def test_revising_an_unused_instrument_edits_in_place(self, instrument):
+        revised = services.instrument_revise(
+            instrument=instrument, changes={"title": "新标题"}
+        )
+        assert revised.pk == instrument.pk and revised.version == 1
+
+    def test_retake_once_per_term_and_comparison(self, client, instrument, teacher):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt, lambda p: 2)
+        first = services.attempt_submit(attempt=attempt)
+        with pytest.raises(services.RetakeNotYet) as exc:
+            services.attempt_start(teacher=teacher)
+        assert exc.value.available_on > timezone.localdate()
+        # Half a year later she may take it again.
+        AssessmentResult.objects.filter(pk=first.pk).update(
+            submitted_at=timezone.now() - datetime.timedelta(days=200)
+        )
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt, lambda p: 4)
+        second = services.attempt_submit(attempt=attempt)
+        client.force_login(teacher.user)
+        response = client.get(reverse("assessment_result", args=[second.pk]))
+        dims = response.context["dimensions"]
+        assert all(d["delta"] == 2 for d in dims)
+        assert "较上次" in response.content.decode()
+
+    def test_retake_interval_in_days_is_configurable(
+        self, settings, instrument, teacher
+    ):
+        settings.ASSESSMENT_RETAKE_DAYS = "0"
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        services.attempt_submit(attempt=attempt)
+        assert services.attempt_start(teacher=teacher).status == "in_progress"
+
+
+class TestReport:
+    def test_report_shows_weakest_and_recommendations(
+        self, client, instrument, teacher, django_assert_max_num_queries
+    ):
+        # Weakest: positions 1-3 answered 1, everything else 4.
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt, lambda p: 1 if p <= 3 else 4)
+        result = services.attempt_submit(attempt=attempt)
+        weak = list(
+            instrument.items.filter(position__lte=3).select_related("indicator")
+        )
+        resource = LearningResource.objects.create(
+            title="学情分析工具实操", kind="course"
+        )
+        resource.indicators.add(weak[0].indicator)
+        unrelated = LearningResource.objects.create(title="无关课程", kind="course")
+        unrelated.indicators.add(instrument.items.get(position=20).indicator)
+        client.force_login(teacher.user)
+        with django_assert_max_num_queries(20):
+            response = client.get(reverse("assessment_result", args=[result.pk]))
+        html = response.content.decode()
+        assert [w["code"] for w in response.context["weakest"]] == [
+            i.indicator.code for i in weak
+        ]
+        assert "<svg" in html and "五个维度的水平雷达图" in html
+        assert "学情分析工具实操" in html and "无关课程" not in html
+        # What the next level looks like, for a weak indicator.
+        assert f"{weak[0].indicator.code} 水平2的做法" in html
+
+    def test_someone_elses_report_is_not_found(self, client, instrument, teacher):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        result = services.attempt_submit(attempt=attempt)
+        client.force_login(TeacherFactory().user)
+        assert (
+            client.get(reverse("assessment_result", args=[result.pk])).status_code
+            == 404
+        )
+        assert (
+            client.get(reverse("assessment_result_pdf", args=[result.pk])).status_code
+            == 404
+        )
+
+    def test_pdf_has_searchable_chinese(self, client, instrument, teacher, tmp_path):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        result = services.attempt_submit(attempt=attempt)
+        client.force_login(teacher.user)
+        response = client.get(reverse("assessment_result_pdf", args=[result.pk]))
+        assert response["Content-Type"] == "application/pdf"
+        pdf = tmp_path / "report.pdf"
+        pdf.write_bytes(response.content)
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "教师数字素养自我测评报告" in text
+        assert "林晓" in text and "数字化意识" in text
+        fonts = subprocess.run(
+            ["pdffonts", str(pdf)], capture_output=True, text=True
+        ).stdout
+        assert "+" in fonts.split("\n", 2)[2]  # a subset-embedded font
+        assert io.BytesIO(response.content).getvalue().startswith(b"%PDF")
+
+
+class TestOrganisationView:
+    def finish(self, teacher, value):
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt, lambda p: value)
+        services.attempt_submit(attempt=attempt)
+
+    def test_distribution_hides_small_groups_and_other_organisations(
+        self, client, instrument, district_tree, hr_dist_a
+    ):
+        a1, a2, b1 = (district_tree[k] for k in ("school_a1", "school_a2", "school_b1"))
+        for i in range(6):
+            self.finish(TeacherFactory(school=a1), 4 if i < 2 else 2)
+        for _ in range(3):
+            self.finish(TeacherFactory(school=a2), 5)
+        for _ in range(7):
+            self.finish(TeacherFactory(school=b1), 1)
+        client.force_login(hr_dist_a)
+        response = client.get(reverse("org_assessment"))
+        dist = response.context["distribution"]
+        assert dist["total"] == 9  # 6 + 3, nobody from district B
+        # Dimension 1: two teachers at 熟练 (4), four at 发展 (2), three at 引领 (5).
+        assert dist["table"][0]["levels"] == [0, 4, 0, 2, 3]
+        small = next(s for s in dist["schools"] if s["name"] == a2.name)
+        assert small["hidden"] and "table" not in small
+        html = response.content.decode()
+        assert b1.name not in html
+        csv_text = client.get(reverse("org_assessment_csv")).content.decode("utf-8-sig")
+        assert b1.name not in csv_text and "人数少于 5 人" in csv_text
+
+    def test_teachers_cannot_see_the_distribution(self, client, instrument, teacher):
+        client.force_login(teacher.user)
+        assert client.get(reverse("org_assessment")).status_code == 403
