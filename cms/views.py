@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from training.models import AssessmentResult
+
 from .accounts import scoping, selectors
 from .accounts.models import Role, RoleAssignment
 
@@ -24,6 +26,12 @@ def dashboard(request):
         "is_hr": bool(scoping.hr_scopes(user)),
         "hr_scopes": scoping.hr_scopes(user),
     }
+    if context["profile"] is not None:
+        context["latest_result"] = (
+            AssessmentResult.objects.filter(teacher=context["profile"])
+            .order_by("-submitted_at")
+            .first()
+        )
     if context["is_admin"] or context["is_hr"]:
         context["summary"] = selectors.organisation_summary(user=user)
     return render(request, "dashboard.html", context)

@@ -59,13 +59,14 @@ class InstrumentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         self._changes = {f: form.cleaned_data[f] for f in form.changed_data}
 
-    def save_formset(self, request, form, formset, change):
+    def save_related(self, request, form, formsets, change):
         item_changes = {}
-        for item_form in formset.forms:
-            if item_form.has_changed() and item_form.instance.pk:
-                item_changes[item_form.instance.position] = {
-                    f: item_form.cleaned_data[f] for f in item_form.changed_data
-                }
+        for formset in formsets:
+            for item_form in formset.forms:
+                if item_form.has_changed() and item_form.instance.pk:
+                    item_changes[item_form.instance.position] = {
+                        f: item_form.cleaned_data[f] for f in item_form.changed_data
+                    }
         original = form.instance
         revised = services.instrument_revise(
             instrument=Instrument.objects.get(pk=original.pk),
@@ -78,8 +79,6 @@ class InstrumentAdmin(admin.ModelAdmin):
                 _("已有教师使用该版本作答，修改已保存为第 %(v)d 版。")
                 % {"v": revised.version},
             )
-        form.instance = revised
 
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            self.save_formset(request, form, formset, change)
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"changed": {"fields": list(form.changed_data)}}]
