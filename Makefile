@@ -45,8 +45,8 @@ lint: install
 
 # Rebuild the compiled translations after editing locale/*/django.po.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --no-obsolete
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=static_collected --no-obsolete
+	$(PY) manage.py compilemessages -l en --ignore=.venv
 
 # District-scale benchmarks against PostgreSQL and gunicorn (see bench/README.md).
 bench: install
