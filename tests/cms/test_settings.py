@@ -20,7 +20,11 @@ GOOD = {
 
 
 def run_manage(*args, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in GOOD}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update({k: v for k, v in env_overrides.items() if v is not None})
     env["DJANGO_SETTINGS_MODULE"] = "cms.settings.production"
     return subprocess.run(
