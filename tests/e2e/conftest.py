@@ -50,6 +50,10 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test thread, while the
+    # test's own ORM calls stay synchronous. Only for the browser tests' run.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
