@@ -22,6 +22,11 @@ class User(AbstractUser):
         return self.get_full_name() or self.email or self.username
 
 
+def user_display(user) -> str:
+    """How allauth names a user in messages ("以 林晓 成功登录")."""
+    return user.display_name
+
+
 class OrganisationKind(models.TextChoices):
     PROVINCE = "province", _("省")
     CITY = "city", _("市")

@@ -36,7 +36,10 @@ def organisation_summary(*, user) -> dict:
     """Counts for an administrator's dashboard, in two queries."""
     visible = scoping.organisations_visible_to(user)
     kinds = dict(
-        visible.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+        visible.order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
     )
     return {
         "teachers": scoping.teachers_visible_to(user).count(),

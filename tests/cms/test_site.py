@@ -57,6 +57,14 @@ def test_hr_dashboard_counts_only_her_organisation(client, district_tree, hr_a1)
     assert "教师管理" in response.content.decode()
 
 
+def test_district_hr_dashboard_counts_every_school_below(
+    client, district_tree, hr_dist_a
+):
+    client.force_login(hr_dist_a)
+    response = client.get(reverse("dashboard"))
+    assert response.context["summary"] == {"teachers": 4, "schools": 2, "districts": 1}
+
+
 def test_user_without_roles_is_told_what_to_do(client):
     client.force_login(UserFactory())
     html = client.get(reverse("dashboard")).content.decode()

@@ -73,7 +73,12 @@ def viewport():
 
 
 @pytest.fixture
-def page(browser, live_server, viewport):
+def page(browser, live_server, viewport, transactional_db):
+    """A fresh browser context against the live server. Transactional tests
+    flush the database when they end, so first put back what migrations made."""
+    from tests.factories.site import ensure_base_content
+
+    ensure_base_content()
     context = browser.new_context(
         viewport=viewport,
         locale="en-US",

@@ -12,7 +12,10 @@ from tests.factories import PASSWORD, TeacherFactory
 from tests.factories.training import make_instrument
 from training.models import AssessmentResult, LearningResource
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture
@@ -36,9 +39,9 @@ def answer_visible_items(page, choice_index):
 def test_take_leave_resume_finish_and_download(page):
     instrument = make_instrument()
     weakest = instrument.items.get(position=1).indicator
-    LearningResource.objects.create(title="数字时代的教师：机遇与挑战", kind="course").indicators.add(
-        weakest
-    )
+    LearningResource.objects.create(
+        title="数字时代的教师：机遇与挑战", kind="course"
+    ).indicators.add(weakest)
     teacher = TeacherFactory(real_name="林晓")
     log_in(page, teacher.user.email)
 
@@ -67,7 +70,9 @@ def test_take_leave_resume_finish_and_download(page):
     page.goto("/assessment/")
     page.locator("#resume-assessment").click()
     expect(page).to_have_url(re.compile(r"/assessment/step/2/$"))
-    expect(page.locator("fieldset.item").first.locator("input[type=radio]").nth(3)).to_be_checked()
+    expect(
+        page.locator("fieldset.item").first.locator("input[type=radio]").nth(3)
+    ).to_be_checked()
 
     while True:
         answer_visible_items(page, 3)
@@ -82,7 +87,9 @@ def test_take_leave_resume_finish_and_download(page):
     expect(page).to_have_url(re.compile(r"/assessment/results/\d+/$"))
     expect(page.locator("svg.radar")).to_be_visible()
     expect(page.locator(".weakest").first).to_contain_text(weakest.code)
-    expect(page.locator(".recommendations")).to_contain_text("数字时代的教师：机遇与挑战")
+    expect(page.locator(".recommendations")).to_contain_text(
+        "数字时代的教师：机遇与挑战"
+    )
     assert AssessmentResult.objects.filter(teacher=teacher).count() == 1
 
     # The PDF link, fetched with her session (headless Chromium would open it

@@ -5,7 +5,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture
