@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tdl
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tdl_bench
 
-.PHONY: install browser run test lint messages bench clean
+.PHONY: install system-deps test-deps run test lint messages bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,21 +21,34 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The embedded default: SQLite, eager Celery, console email.
-run: install
+run: install system-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# Browser journeys use Debian's chromium; install it when missing and we may.
-browser:
-	@if ! command -v chromium >/dev/null 2>&1 && [ -z "$$CHROMIUM_PATH" ]; then \
+# Debian packages the project uses, installed when missing and we may (root):
+# a TrueType CJK font for PDFs; for the tests also Chromium for the browser
+# journeys, a CJK screen font, and poppler's pdftotext to read PDFs back.
+APT_RUN := fonts-wqy-zenhei
+APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "chromium not found: the browser journeys will be skipped"; fi; \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages:$$missing (install them; some features or tests will be skipped)"; fi; \
 	fi
+endef
+
+system-deps:
+	$(call apt_ensure,$(APT_RUN))
+
+test-deps:
+	$(call apt_ensure,$(APT_TEST))
 
 # The whole suite, against this machine's PostgreSQL and Redis.
-test: install browser
+test: install test-deps
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """A complete instrument over the real JY/T 0646 framework, for tests."""
 
-from training.models import Competency, Framework
+from training.models import Competency, Framework, Instrument
 from training.services import instrument_load
 
 LEVELS = [
@@ -42,5 +42,10 @@ def instrument_data(version: int = 1) -> dict:
     }
 
 
-def make_instrument(version: int = 1):
-    return instrument_load(data=instrument_data(version))
+def make_instrument():
+    """A new current version with predictable text ("3.3.2 水平2的做法"), on top
+    of whatever version the migrations published."""
+    latest = (
+        Instrument.objects.filter(family="self-assessment").order_by("-version").first()
+    )
+    return instrument_load(data=instrument_data(latest.version + 1 if latest else 1))

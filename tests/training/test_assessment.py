@@ -152,7 +152,7 @@ class TestVersionsAndHistory:
                 }
             },
         )
-        assert revised.version == 2 and revised.is_current
+        assert revised.version == instrument.version + 1 and revised.is_current
         instrument.refresh_from_db()
         assert not instrument.is_current
         assert instrument.items.get(position=1).prompt != "全新的题干"
@@ -168,7 +168,7 @@ class TestVersionsAndHistory:
         revised = services.instrument_revise(
             instrument=instrument, changes={"title": "新标题"}
         )
-        assert revised.pk == instrument.pk and revised.version == 1
+        assert revised.pk == instrument.pk and revised.version == instrument.version
 
     def test_retake_once_per_term_and_comparison(self, client, instrument, teacher):
         attempt = services.attempt_start(teacher=teacher)
