@@ -12,7 +12,7 @@ def teacher_list(
     *, user, query: str = "", school_id: int | None = None
 ) -> QuerySet[TeacherProfile]:
     """The teachers a user may see, filtered, with what a list row shows."""
-    teachers = scoping.teachers_visible_to(user).select_related("school", "user")
+    teachers = scoping.teachers_visible_to(user).select_related("school")
     if query:
         teachers = teachers.filter(
             Q(real_name__icontains=query)

@@ -82,7 +82,7 @@ def teacher_detail(request, pk: int):
 
 
 def _export_rows(teachers):
-    for t in teachers.iterator(chunk_size=2000):
+    for t in teachers.select_related("user").iterator(chunk_size=2000):
         yield [
             t.real_name,
             t.staff_number,

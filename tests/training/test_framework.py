@@ -82,3 +82,23 @@ def test_another_framework_can_be_added_without_code(client):
     response = client.get("/framework/digcompedu/1.1/")
     assert response.status_code == 200
     assert "Organisational communication" in response.content.decode()
+
+
+def test_the_published_instrument_covers_every_indicator_with_five_levels():
+    from training.models import Instrument
+
+    instrument = Instrument.objects.get(family="self-assessment", version=1)
+    assert instrument.is_current
+    items = list(instrument.items.select_related("indicator"))
+    indicators = Competency.objects.filter(framework__code="jyt0646-2022", level=3)
+    assert {i.indicator.code for i in items} == set(
+        indicators.values_list("code", flat=True)
+    )
+    assert all(len(item.descriptors) == 5 and all(item.descriptors) for item in items)
+    assert [level["name"] for level in instrument.levels] == [
+        "起步",
+        "发展",
+        "胜任",
+        "熟练",
+        "引领",
+    ]

@@ -1,0 +1,45 @@
+"""The pages `make bench` measures. Later issues append their own.
+
+`user` names a login made by `manage.py seed_scale` (or None for anonymous)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    user: str | None = None
+    requests: int = 400
+    budget_ms: int = 150  # the p95 target from TARGETS.md
+
+
+SCENARIOS = [
+    Scenario("baseline: trivial view (redirect)", "/favicon.ico", budget_ms=50),
+    Scenario("home page", "/"),
+    Scenario("login page", "/accounts/login/"),
+    Scenario("framework page (33 indicators)", "/framework/jyt0646-2022/"),
+    Scenario(
+        "dashboard, city HR (20,000 teachers)",
+        "/dashboard/",
+        user="scale-hr-city",
+        budget_ms=300,
+    ),
+    Scenario(
+        "teacher list, city HR", "/org/teachers/", user="scale-hr-city", budget_ms=300
+    ),
+    Scenario(
+        "teacher list, district HR",
+        "/org/teachers/",
+        user="scale-hr-d01",
+        budget_ms=300,
+    ),
+    Scenario(
+        "assessment distribution, city HR",
+        "/org/assessment/",
+        user="scale-hr-city",
+        requests=100,
+        budget_ms=300,
+    ),
+    Scenario("my self-assessment, teacher", "/assessment/", user="scale-0000001"),
+]

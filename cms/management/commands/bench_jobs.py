@@ -1,0 +1,98 @@
+"""Time background work for `make bench`; prints one JSON line per job.
+
+Uses the seed_scale data and removes what it adds, so runs are repeatable."""
+
+import io
+import json
+import time
+
+from django.core.management.base import BaseCommand
+from django.test import override_settings
+
+from cms.accounts import services as account_services
+from cms.accounts.models import Organisation, TeacherProfile, User
+from training import services as training_services
+from training.models import AssessmentAttempt
+from training.selectors import current_instrument
+
+
+class Command(BaseCommand):
+    help = "Time the background jobs at district scale (bench only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--import-rows", type=int, default=5000)
+        parser.add_argument("--assessments", type=int, default=1000)
+
+    def emit(self, job: str, seconds: float, **extra):
+        self.stdout.write(
+            json.dumps(
+                {"job": job, "seconds": round(seconds, 3), **extra}, ensure_ascii=False
+            )
+        )
+
+    def handle(self, *args, import_rows, assessments, **options):
+        self.teacher_import(import_rows)
+        self.scoring(assessments)
+
+    def teacher_import(self, rows: int):
+        hr = User.objects.get(username="scale-hr-city")
+        schools = list(
+            Organisation.objects.filter(code__startswith="SCALE-S").values_list(
+                "name", flat=True
+            )[:50]
+        )
+        out = io.StringIO()
+        out.write("姓名,工号,学校,邮箱,任教学科,任教学段,职称\n")
+        for n in range(rows):
+            out.write(
+                f"导入教师{n},BJ{n:06d},{schools[n % len(schools)]},"
+                f"bj{n}@bench.example.com,数学,初中,一级教师\n"
+            )
+        data = out.getvalue().encode()
+        try:
+            for label in ("first import", "re-import (no changes)"):
+                started = time.perf_counter()
+                imp = account_services.teacher_import_create(
+                    user=hr, name="bench.csv", data=data
+                )
+                checked = time.perf_counter() - started
+                imp.status = imp.Status.QUEUED
+                imp.save(update_fields=["status"])
+                imp = account_services.teacher_import_apply(import_id=imp.pk)
+                self.emit(
+                    f"teacher import {rows} rows, {label}",
+                    time.perf_counter() - started,
+                    note=f"check {checked:.2f} s; created {imp.created_count}, "
+                    f"unchanged {imp.unchanged_count}; target < 60 s",
+                )
+        finally:
+            User.objects.filter(username__startswith="tBJ").delete()
+
+    def scoring(self, count: int):
+        if current_instrument() is None:
+            return
+        teachers = list(
+            TeacherProfile.objects.filter(staff_number__startswith="S").order_by("-id")[
+                :count
+            ]
+        )
+        item_ids = None
+        results = []
+        started = time.perf_counter()
+        for teacher in teachers:
+            with override_settings(ASSESSMENT_RETAKE_DAYS=0):  # let her retake now
+                attempt = training_services.attempt_start(teacher=teacher)
+            if item_ids is None:
+                item_ids = list(attempt.instrument.items.values_list("id", flat=True))
+            training_services.answers_save(
+                attempt=attempt, answers={i: 1 + (i % 5) for i in item_ids}
+            )
+            results.append(training_services.attempt_submit(attempt=attempt).pk)
+        elapsed = time.perf_counter() - started
+        self.emit(
+            f"score and store {count} assessments",
+            elapsed,
+            note=f"{count / elapsed:.0f}/s through the services; "
+            f"10,000 would take {10000 * elapsed / count:.0f} s; target < 30 s",
+        )
+        AssessmentAttempt.objects.filter(result__pk__in=results).delete()
