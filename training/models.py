@@ -231,12 +231,21 @@ class AssessmentResult(models.Model):
     scores = models.JSONField()
     term = models.CharField(_("学期"), max_length=12)
     submitted_at = models.DateTimeField()
+    # The teacher's most recent result: what organisation views count.
+    is_latest = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("测评结果")
         verbose_name_plural = _("测评结果")
         ordering = ["-submitted_at"]
         indexes = [models.Index(fields=["teacher", "-submitted_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher"],
+                condition=models.Q(is_latest=True),
+                name="one_latest_result_per_teacher",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.teacher} · {self.term} · {self.overall_score}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.fields.json import KT
 
 from .models import (
     AssessmentAttempt,
@@ -171,35 +172,40 @@ def recommendations_for(
 
 def latest_results_in(*, teachers: QuerySet) -> QuerySet[AssessmentResult]:
     """Each teacher's most recent result, for the given teachers."""
-    latest = (
-        AssessmentResult.objects.filter(teacher_id=OuterRef("teacher_id"))
-        .order_by("-submitted_at")
-        .values("pk")[:1]
-    )
-    return AssessmentResult.objects.filter(teacher__in=teachers, pk=Subquery(latest))
+    return AssessmentResult.objects.filter(teacher__in=teachers, is_latest=True)
 
 
 def level_distribution(*, teachers: QuerySet, framework: Framework) -> dict:
     """Counts of teachers per level per dimension over the latest results, by
-    school. Schools with fewer than five assessed teachers are withheld (only
-    their number is given) so that no one can be singled out."""
-    rows = latest_results_in(teachers=teachers).values_list(
-        "teacher__school_id", "teacher__school__name", "scores"
-    )
+    school, counted in the database.
+
+    Schools with fewer than five assessed teachers are withheld (only their
+    number is given) so that no one can be singled out."""
     dims = list(framework.competencies.filter(level=Competency.Level.DIMENSION))
+    levels = {
+        f"level_{i}": KT(f"scores__dimensions__{d.code}__level")
+        for i, d in enumerate(dims)
+    }
+    # One scan: a row per school and combination of dimension levels.
+    grouped = (
+        latest_results_in(teachers=teachers)
+        .order_by()
+        .values_list("teacher__school_id", "teacher__school__name")
+        .annotate(**levels)
+        .values_list("teacher__school_id", "teacher__school__name", *levels)
+        .annotate(n=Count("id"))
+    )
     per_school: dict[int, dict] = {}
     overall: dict[str, Counter] = defaultdict(Counter)
-    total = 0
-    for school_id, school_name, scores in rows:
+    for school_id, name, *dim_levels, count in grouped:
         school = per_school.setdefault(
-            school_id, {"name": school_name, "count": 0, "dims": defaultdict(Counter)}
+            school_id, {"name": name, "count": 0, "dims": defaultdict(Counter)}
         )
-        school["count"] += 1
-        total += 1
-        for dim in dims:
-            level = scores["dimensions"][dim.code]["level"]
-            school["dims"][dim.code][level] += 1
-            overall[dim.code][level] += 1
+        school["count"] += count
+        for dim, level in zip(dims, dim_levels, strict=True):
+            school["dims"][dim.code][int(level)] += count
+            overall[dim.code][int(level)] += count
+    total = sum(school["count"] for school in per_school.values())
 
     def table(counts: dict[str, Counter]) -> list[dict]:
         return [
@@ -211,28 +217,19 @@ def level_distribution(*, teachers: QuerySet, framework: Framework) -> dict:
             for d in dims
         ]
 
-    schools, withheld = [], 0
+    schools = []
     for school in sorted(per_school.values(), key=lambda s: s["name"]):
-        if school["count"] < MIN_GROUP_SIZE:
-            withheld += 1
-            schools.append(
-                {"name": school["name"], "count": school["count"], "hidden": True}
-            )
-        else:
-            schools.append(
-                {
-                    "name": school["name"],
-                    "count": school["count"],
-                    "hidden": False,
-                    "table": table(school["dims"]),
-                }
-            )
+        row = {"name": school["name"], "count": school["count"]}
+        row["hidden"] = school["count"] < MIN_GROUP_SIZE
+        if not row["hidden"]:
+            row["table"] = table(school["dims"])
+        schools.append(row)
     return {
         "total": total,
         "hidden": total < MIN_GROUP_SIZE,
         "table": table(overall) if total >= MIN_GROUP_SIZE else [],
         "schools": schools,
-        "withheld_schools": withheld,
+        "withheld_schools": sum(1 for row in schools if row["hidden"]),
         "min_group_size": MIN_GROUP_SIZE,
     }
 

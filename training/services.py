@@ -245,6 +245,9 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
             scoring=instrument.scoring,
         )
         now = timezone.now()
+        AssessmentResult.objects.filter(
+            teacher_id=locked.teacher_id, is_latest=True
+        ).update(is_latest=False)
         locked.status = AssessmentAttempt.Status.SUBMITTED
         locked.submitted_at = now
         locked.save(update_fields=["status", "submitted_at"])

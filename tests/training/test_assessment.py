@@ -184,6 +184,8 @@ class TestVersionsAndHistory:
         attempt = services.attempt_start(teacher=teacher)
         answer_all(attempt, lambda p: 4)
         second = services.attempt_submit(attempt=attempt)
+        latest = AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
+        assert list(latest) == [second]
         client.force_login(teacher.user)
         response = client.get(reverse("assessment_result", args=[second.pk]))
         dims = response.context["dimensions"]

@@ -57,6 +57,7 @@ class Command(BaseCommand):
                                 instrument=instrument,
                                 status=AssessmentAttempt.Status.SUBMITTED,
                                 submitted_at=when,
+                                is_latest=term_index == terms - 1,
                             )
                             for t in chunk
                         ]
@@ -84,6 +85,7 @@ class Command(BaseCommand):
                                 scores=scores,
                                 term=term_of(timezone.localdate(when)),
                                 submitted_at=when,
+                                is_latest=term_index == terms - 1,
                             )
                         )
                     AssessmentResult.objects.bulk_create(results)
