@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -248,6 +249,7 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
         AssessmentResult.objects.filter(
             teacher_id=locked.teacher_id, is_latest=True
         ).update(is_latest=False)
+        transaction.on_commit(results_changed)
         locked.status = AssessmentAttempt.Status.SUBMITTED
         locked.submitted_at = now
         locked.save(update_fields=["status", "submitted_at"])
@@ -261,6 +263,17 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
             term=term_of(timezone.localdate(now)),
             submitted_at=now,
         )
+
+
+RESULTS_VERSION_KEY = "assessment-results-version"
+
+
+def results_changed() -> None:
+    """Invalidate cached aggregates of results (see selectors.results_version)."""
+    try:
+        cache.incr(RESULTS_VERSION_KEY)
+    except ValueError:
+        cache.add(RESULTS_VERSION_KEY, 1, timeout=None)
 
 
 def current_instrument_or_none() -> Instrument | None:

@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,6 +16,7 @@ from cms.accounts import selectors as account_selectors
 
 from . import selectors
 from .models import Framework
+from .services import RESULTS_VERSION_KEY
 
 
 def _distribution(request):
@@ -27,10 +29,19 @@ def _distribution(request):
         teachers = teachers.filter(school_id=int(school_id))
     framework = Framework.objects.get(code="jyt0646-2022")
     instrument = selectors.current_instrument()
-    return {
-        "distribution": selectors.level_distribution(
+    # Cached per user and filter until any new result is submitted.
+    key = (
+        f"assessment-distribution:{request.user.pk}:{school_id or ''}:"
+        f"{cache.get(RESULTS_VERSION_KEY, 0)}"
+    )
+    distribution = cache.get(key)
+    if distribution is None:
+        distribution = selectors.level_distribution(
             teachers=teachers, framework=framework
-        ),
+        )
+        cache.set(key, distribution, 600)
+    return {
+        "distribution": distribution,
         "levels": instrument.levels if instrument else [],
         "schools": schools,
         "school_id": school_id,

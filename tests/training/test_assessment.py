@@ -298,3 +298,53 @@ class TestOrganisationView:
     def test_teachers_cannot_see_the_distribution(self, client, instrument, teacher):
         client.force_login(teacher.user)
         assert client.get(reverse("org_assessment")).status_code == 403
+
+
+class TestQueryBudgets:
+    def test_distribution_page_does_not_grow_with_results(
+        self,
+        client,
+        instrument,
+        district_tree,
+        hr_dist_a,
+        django_assert_max_num_queries,
+        django_capture_on_commit_callbacks,
+    ):
+        school = district_tree["school_a1"]
+
+        def add(n):
+            # Committed submissions invalidate the cached distribution.
+            with django_capture_on_commit_callbacks(execute=True):
+                for _ in range(n):
+                    attempt = services.attempt_start(teacher=TeacherFactory(school=school))
+                    answer_all(attempt)
+                    services.attempt_submit(attempt=attempt)
+
+        client.force_login(hr_dist_a)
+        add(5)
+        with django_assert_max_num_queries(14):
+            client.get(reverse("org_assessment"))
+        add(10)
+        with django_assert_max_num_queries(14):
+            response = client.get(reverse("org_assessment"))
+        assert response.context["distribution"]["total"] == 15
+
+    def test_assessment_home_does_not_grow_with_history(
+        self, client, settings, instrument, teacher, django_assert_max_num_queries
+    ):
+        settings.ASSESSMENT_RETAKE_DAYS = "0"
+        client.force_login(teacher.user)
+        for _ in range(4):
+            attempt = services.attempt_start(teacher=teacher)
+            answer_all(attempt)
+            services.attempt_submit(attempt=attempt)
+        with django_assert_max_num_queries(10):
+            response = client.get(reverse("assessment_home"))
+        assert len(response.context["results"]) == 4
+
+
+def test_platform_admin_curates_learning_resources_in_wagtail(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get("/admin/snippets/training/learningresource/")
+    assert response.status_code == 200
+    assert client.get("/admin/snippets/training/learningresource/add/").status_code == 200
