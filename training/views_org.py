@@ -8,6 +8,7 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -50,7 +51,14 @@ def _distribution(request):
 
 @login_required
 def org_assessment(request):
-    return render(request, "training/org_assessment.html", _distribution(request))
+    context = _distribution(request)
+    context["page"] = Paginator(context["distribution"]["schools"], 20).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    context["querystring"] = params.urlencode()
+    return render(request, "training/org_assessment.html", context)
 
 
 @login_required

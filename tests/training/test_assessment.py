@@ -316,7 +316,9 @@ class TestQueryBudgets:
             # Committed submissions invalidate the cached distribution.
             with django_capture_on_commit_callbacks(execute=True):
                 for _ in range(n):
-                    attempt = services.attempt_start(teacher=TeacherFactory(school=school))
+                    attempt = services.attempt_start(
+                        teacher=TeacherFactory(school=school)
+                    )
                     answer_all(attempt)
                     services.attempt_submit(attempt=attempt)
 
@@ -347,4 +349,6 @@ def test_platform_admin_curates_learning_resources_in_wagtail(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     response = client.get("/admin/snippets/training/learningresource/")
     assert response.status_code == 200
-    assert client.get("/admin/snippets/training/learningresource/add/").status_code == 200
+    assert (
+        client.get("/admin/snippets/training/learningresource/add/").status_code == 200
+    )
