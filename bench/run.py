@@ -42,6 +42,7 @@ def bench_env(database_url: str) -> dict:
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "IDENTITY_HASH_KEY": "bench-only",
+        "LEDGER_HASH_KEY": "bench-only",
         "SECURE_SSL_REDIRECT": "0",
         "QUERY_COUNT_HEADER": "1",
         "LOG_LEVEL": "WARNING",

@@ -278,3 +278,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# The key of the credit ledger's hash chain (HMAC); kept out of the database so
+# that rows written around the application cannot be made to verify.
+LEDGER_HASH_KEY = env("LEDGER_HASH_KEY")

@@ -8,6 +8,7 @@ from .base import env
 SECRET_KEY = "test-only-key"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 IDENTITY_HASH_KEY = "test-only-identity-pepper"
+LEDGER_HASH_KEY = "test-only-ledger-key"
 DEBUG = False
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = env("REDIS_URL", "memory://")

@@ -14,6 +14,7 @@ GOOD = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "teachers.example.cn",
     "IDENTITY_HASH_KEY": "pepper",
+    "LEDGER_HASH_KEY": "ledger-key",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tdl",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
 }
@@ -38,7 +39,14 @@ def run_manage(*args, **env_overrides):
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "IDENTITY_HASH_KEY", "DATABASE_URL"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "IDENTITY_HASH_KEY",
+        "LEDGER_HASH_KEY",
+        "DATABASE_URL",
+    ],
 )
 def test_production_refuses_to_start_without(missing):
     result = run_manage("check", **{**GOOD, missing: None})

@@ -1,0 +1,109 @@
+"""The hash chain. Each record's hash is an HMAC (keyed by LEDGER_HASH_KEY, kept
+out of the database) over its fields, its position and the previous record's
+hash; someone who can write to the database but lacks the key cannot forge a
+record that verifies."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+
+GENESIS = "0" * 64
+
+
+def _utc(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def record_digest(record) -> str:
+    payload = {
+        "seq": record.seq,
+        "teacher": record.teacher_id,
+        "key": record.idempotency_key,
+        "kind": record.kind,
+        "category": record.category,
+        "source": [record.source_type, record.source_id, record.source_title],
+        "raw_hours": f"{record.raw_hours:.1f}",
+        "hours": f"{record.hours:.1f}",
+        "credits": f"{record.credits:.2f}",
+        "earned_on": record.earned_on.isoformat(),
+        "rule_set": record.rule_set_id,
+        "recorded_by": record.recorded_by_id,
+        "recorded_at": _utc(record.recorded_at),
+        "reverses": record.reverses_id,
+        "note": record.note,
+        "prev": record.prev_hash,
+    }
+    message = json.dumps(
+        payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hmac.new(
+        settings.LEDGER_HASH_KEY.encode(), message.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+@dataclass
+class VerifyReport:
+    checked: int
+    problem: str | None = None
+    record_id: int | None = None
+    seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def ledger_walk(records, head) -> VerifyReport:
+    """Walk records in seq order; stop at the first one that breaks the chain."""
+    expected_seq, prev = 1, GENESIS
+    checked = 0
+    for record in records:
+        if record.seq != expected_seq:
+            return VerifyReport(
+                checked,
+                (
+                    f"seq {expected_seq} is missing (the next record found is seq {record.seq}): "
+                    "a record was removed or renumbered"
+                ),
+                record.pk,
+                record.seq,
+            )
+        if record.prev_hash != prev:
+            return VerifyReport(
+                checked,
+                (
+                    f"seq {record.seq} does not follow the record before it "
+                    "(its previous hash differs): a record was inserted, removed or reordered"
+                ),
+                record.pk,
+                record.seq,
+            )
+        if record_digest(record) != record.hash:
+            return VerifyReport(
+                checked,
+                (
+                    f"seq {record.seq} does not match its hash: its content was changed "
+                    "or it was written outside the ledger"
+                ),
+                record.pk,
+                record.seq,
+            )
+        prev = record.hash
+        expected_seq += 1
+        checked += 1
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq, head.hash) != (last_seq, prev):
+        return VerifyReport(
+            checked,
+            (
+                f"the ledger ends at seq {last_seq} but its head says seq {head.seq}: "
+                "records were removed from the end, or the head was changed"
+            ),
+        )
+    return VerifyReport(checked)

@@ -1,0 +1,129 @@
+"""The credit bank: rules as versioned data, and the append-only ledger.
+
+Every record carries the hash of the record before it (one chain for the whole
+ledger, ordered by `seq`), so changing, removing, inserting or reordering any
+record out of band breaks the chain; `manage.py ledger_verify` finds where.
+On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE on the table."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LearningKind(models.TextChoices):
+    ONLINE_COURSE = "online_course", _("线上课程")
+    OFFLINE_TRAINING = "offline_training", _("线下培训")
+    STUDIO_ACTIVITY = "studio_activity", _("工作室研修活动")
+    SCHOOL_BASED = "school_based", _("校本研修")
+    COMPETITION = "competition", _("教学竞赛获奖")
+    RECOGNITION = "recognition", _("校外学习认定")
+
+
+class CreditCategory(models.TextChoices):
+    GENERAL = "通识", _("通识")
+    SUBJECT = "学科", _("学科")
+    ETHICS = "思政师德", _("思政师德")
+    MENTAL_HEALTH = "心理健康", _("心理健康")
+    IT = "信息技术应用", _("信息技术应用")
+    OTHER = "其他", _("其他")
+
+
+class CreditRuleSet(models.Model):
+    """How a region values learning, from a date on. A record is valued by the
+    rule set in force, for the teacher's region, on the day it was earned.
+
+    `config` holds:
+      conversion: {kind: 学分 per 学时}
+      annual_caps: {category: 学时 per calendar year}
+      cycle: {years, start_year, hours, min_hours_per_year, quotas: {category: share}}"""
+
+    region = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_rule_sets",
+        verbose_name=_("适用地区"),
+        help_text=_("留空表示全平台默认规则。"),
+    )
+    name = models.CharField(_("名称"), max_length=120)
+    effective_from = models.DateField(_("生效日期"))
+    config = models.JSONField(_("规则内容"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学分规则")
+        verbose_name_plural = _("学分规则")
+        ordering = ["-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "effective_from"], name="one_rule_set_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.effective_from} 起）"
+
+
+class CreditRecord(models.Model):
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile",
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+    )
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("学习类型"), max_length=20, choices=LearningKind.choices)
+    category = models.CharField(
+        _("类别"), max_length=12, choices=CreditCategory.choices
+    )
+    source_type = models.CharField(max_length=60)
+    source_id = models.CharField(max_length=60, blank=True)
+    source_title = models.CharField(_("学习内容"), max_length=200)
+    raw_hours = models.DecimalField(max_digits=6, decimal_places=1)
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1)
+    credits = models.DecimalField(_("学分"), max_digits=7, decimal_places=2)
+    earned_on = models.DateField(_("获得日期"))
+    rule_set = models.ForeignKey(
+        CreditRuleSet, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField()
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("学分记录")
+        verbose_name_plural = _("学分记录")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["teacher", "earned_on"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.source_title} {self.hours}学时"
+
+
+class LedgerHead(models.Model):
+    """The single row that serialises appends: the last seq and hash."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("账本链头")
+
+    def __str__(self) -> str:
+        return f"head seq {self.seq}"

@@ -1,0 +1,158 @@
+"""Writes to the credit bank. The ledger is append-only: a correction is a new
+reversing record, never an edit.
+
+`credit_record_append` is idempotent on its key: the same completion, however
+many retries or concurrent deliveries, yields one record. Appends are serialised
+on the ledger head row, which also gives every record its place in the chain."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from .ledger import GENESIS, record_digest
+from .models import CreditRecord, LedgerHead
+from .rules import rule_set_in_force
+from .signals import credit_recorded
+
+ONE_PLACE = Decimal("0.1")
+TWO_PLACES = Decimal("0.01")
+
+
+def _locked_head() -> LedgerHead:
+    """The ledger head, locked for this transaction (created on first use)."""
+    try:
+        return LedgerHead.objects.select_for_update().get(pk=1)
+    except LedgerHead.DoesNotExist:
+        try:
+            with transaction.atomic():
+                LedgerHead.objects.create(pk=1, seq=0, hash=GENESIS)
+        except IntegrityError:
+            pass  # created by a concurrent first append
+        return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def credit_record_append(
+    *,
+    teacher,
+    kind: str,
+    category: str,
+    source_type: str,
+    source_id: str = "",
+    source_title: str,
+    hours: Decimal,
+    earned_on: datetime.date,
+    idempotency_key: str,
+    recorded_by=None,
+    note: str = "",
+) -> CreditRecord:
+    """Append one record, valued by the rules in force when it was earned; a
+    repeated key returns the existing record."""
+    existing = CreditRecord.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    raw_hours = Decimal(hours).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+    if raw_hours <= 0:
+        raise ValueError("hours must be positive")
+    try:
+        with transaction.atomic():
+            head = _locked_head()
+            existing = CreditRecord.objects.filter(
+                idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:  # appended while we waited for the head
+                return existing
+            rule_set = rule_set_in_force(school=teacher.school, on=earned_on)
+            config = rule_set.config
+            credited, capped = _apply_cap(
+                teacher, category, earned_on, raw_hours, config
+            )
+            rate = Decimal(str(config["conversion"].get(kind, 0)))
+            record = CreditRecord(
+                teacher=teacher,
+                seq=head.seq + 1,
+                idempotency_key=idempotency_key,
+                kind=kind,
+                category=category,
+                source_type=source_type,
+                source_id=str(source_id),
+                source_title=source_title[:200],
+                raw_hours=raw_hours,
+                hours=credited,
+                credits=(credited * rate).quantize(TWO_PLACES, rounding=ROUND_HALF_UP),
+                earned_on=earned_on,
+                rule_set=rule_set,
+                recorded_by=recorded_by,
+                recorded_at=timezone.now(),
+                note=(note or ("已达该类别年度学时上限" if capped else ""))[:200],
+                prev_hash=head.hash,
+            )
+            record.hash = record_digest(record)
+            record.save(force_insert=True)
+            head.seq, head.hash = record.seq, record.hash
+            head.save(update_fields=["seq", "hash"])
+            transaction.on_commit(
+                lambda: credit_recorded.send(sender=CreditRecord, record_id=record.pk)
+            )
+            return record
+    except IntegrityError:
+        # Another transaction committed the same key between our check and
+        # insert (possible only outside the head lock); it is the record.
+        return CreditRecord.objects.get(idempotency_key=idempotency_key)
+
+
+def _apply_cap(teacher, category, earned_on, raw_hours, config) -> tuple[Decimal, bool]:
+    cap = config.get("annual_caps", {}).get(category)
+    if cap is None:
+        return raw_hours, False
+    used = CreditRecord.objects.filter(
+        teacher=teacher, category=category, earned_on__year=earned_on.year
+    ).aggregate(total=Sum("hours"))["total"] or Decimal(0)
+    room = max(Decimal(str(cap)) - used, Decimal(0))
+    return (raw_hours, False) if raw_hours <= room else (room, True)
+
+
+def credit_record_reverse(
+    *, record: CreditRecord, reason: str, recorded_by=None
+) -> CreditRecord:
+    """Cancel a record with a new record of the opposite sign (idempotent)."""
+    if record.reverses_id is not None:
+        raise ValueError("a reversing record cannot itself be reversed")
+    key = f"reverse:{record.pk}"
+    existing = CreditRecord.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        head = _locked_head()
+        existing = CreditRecord.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        reversal = CreditRecord(
+            teacher_id=record.teacher_id,
+            seq=head.seq + 1,
+            idempotency_key=key,
+            kind=record.kind,
+            category=record.category,
+            source_type=record.source_type,
+            source_id=record.source_id,
+            source_title=record.source_title,
+            raw_hours=-record.raw_hours,
+            hours=-record.hours,
+            credits=-record.credits,
+            earned_on=record.earned_on,
+            rule_set_id=record.rule_set_id,
+            recorded_by=recorded_by,
+            recorded_at=timezone.now(),
+            reverses=record,
+            note=f"冲销：{reason}"[:200],
+            prev_hash=head.hash,
+        )
+        reversal.hash = record_digest(reversal)
+        reversal.save(force_insert=True)
+        head.seq, head.hash = reversal.seq, reversal.hash
+        head.save(update_fields=["seq", "hash"])
+        return reversal

@@ -1,0 +1,6 @@
+"""Sent once a credit record has committed. `credits` knows nothing of who
+listens: `badges` connects a receiver that issues the credential."""
+
+from django.dispatch import Signal
+
+credit_recorded = Signal()  # sender=CreditRecord, record_id=int

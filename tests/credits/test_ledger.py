@@ -1,0 +1,226 @@
+"""The ledger: valued by the rules in force, idempotent under concurrency,
+append-only in the database, and tamper-evident."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, transaction
+
+from credits import services
+from credits.models import CreditRecord, CreditRuleSet
+from credits.rules import DEFAULT_CONFIG
+from credits.signals import credit_recorded
+from tests.factories import TeacherFactory
+
+DAY = datetime.date(2026, 10, 1)
+postgres_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="the append-only trigger is PostgreSQL's",
+)
+
+
+def append(
+    teacher, key, hours="3", category="信息技术应用", kind="online_course", on=DAY
+):
+    return services.credit_record_append(
+        teacher=teacher,
+        kind=kind,
+        category=category,
+        source_type="training.course",
+        source_id="7",
+        source_title="数据驱动的课堂教学",
+        hours=Decimal(hours),
+        earned_on=on,
+        idempotency_key=key,
+    )
+
+
+@pytest.fixture
+def rules(db):
+    rule_set, _ = CreditRuleSet.objects.get_or_create(
+        region=None,
+        effective_from=datetime.date(2020, 1, 1),
+        defaults={"name": "默认", "config": DEFAULT_CONFIG},
+    )
+    return rule_set
+
+
+@pytest.fixture
+def teacher(db, rules):
+    return TeacherFactory()
+
+
+@pytest.mark.django_db
+class TestValuation:
+    def test_hours_convert_to_credits_by_the_rules(self, teacher):
+        record = append(teacher, "c1", hours="12")
+        assert (record.hours, record.credits) == (Decimal("12.0"), Decimal("1.20"))
+        assert record.seq == 1 and record.prev_hash == "0" * 64
+
+    def test_a_region_rule_in_force_on_the_day_earned_wins(self, teacher, rules):
+        district = teacher.school.get_parent() or teacher.school
+        CreditRuleSet.objects.create(
+            region=teacher.school,
+            name="本校 2026 秋起",
+            effective_from=datetime.date(2026, 9, 1),
+            config={**DEFAULT_CONFIG, "conversion": {"online_course": 0.5}},
+        )
+        before = append(teacher, "c1", hours="10", on=datetime.date(2026, 8, 31))
+        after = append(teacher, "c2", hours="10", on=datetime.date(2026, 9, 1))
+        assert before.credits == Decimal("1.00") and before.rule_set == rules
+        assert (
+            after.credits == Decimal("5.00") and after.rule_set.name == "本校 2026 秋起"
+        )
+        assert district is not None
+
+    def test_annual_cap_per_category(self, teacher):
+        first = append(teacher, "o1", hours="20", category="其他")
+        second = append(teacher, "o2", hours="10", category="其他")
+        next_year = append(
+            teacher, "o3", hours="10", category="其他", on=datetime.date(2027, 3, 1)
+        )
+        assert first.hours == Decimal("20.0")
+        assert (second.raw_hours, second.hours) == (Decimal("10.0"), Decimal("4.0"))
+        assert "上限" in second.note
+        assert next_year.hours == Decimal("10.0")
+
+    def test_reversal_is_a_new_record(self, teacher):
+        record = append(teacher, "c1", hours="6")
+        reversal = services.credit_record_reverse(record=record, reason="重复登记")
+        again = services.credit_record_reverse(record=record, reason="重复登记")
+        assert reversal == again and reversal.hours == Decimal("-6.0")
+        assert CreditRecord.objects.filter(teacher=teacher).count() == 2
+        call_command("ledger_verify")
+
+
+@pytest.mark.django_db
+def test_the_same_key_credits_once_and_signals_once(
+    teacher, django_capture_on_commit_callbacks
+):
+    received = []
+
+    def receiver(sender, record_id, **kwargs):
+        received.append(record_id)
+
+    credit_recorded.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = append(teacher, "course:7:teacher:1")
+            second = append(teacher, "course:7:teacher:1")
+    finally:
+        credit_recorded.disconnect(receiver)
+    assert first == second
+    assert received == [first.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_duplicate_completions_make_one_record(rules):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    teacher = TeacherFactory()
+    other = TeacherFactory()
+    barrier = threading.Barrier(50)
+    errors = []
+
+    def complete(n):
+        try:
+            barrier.wait()
+            append(teacher, f"completion:course:7:teacher:{teacher.pk}")
+            append(other, f"completion:other:{n}")
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=complete, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert CreditRecord.objects.filter(teacher=teacher).count() == 1
+    assert CreditRecord.objects.filter(teacher=other).count() == 50
+    assert list(
+        CreditRecord.objects.order_by("seq").values_list("seq", flat=True)
+    ) == list(range(1, 52))
+    call_command("ledger_verify")
+
+
+@postgres_only
+@pytest.mark.django_db
+class TestAppendOnly:
+    def test_the_database_refuses_updates_and_deletes(self, teacher):
+        record = append(teacher, "c1")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            CreditRecord.objects.filter(pk=record.pk).update(hours=Decimal("99"))
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM credits_creditrecord WHERE id = %s", [record.pk]
+                )
+        assert CreditRecord.objects.get(pk=record.pk).hours == Decimal("3.0")
+
+
+def tamper(sql, params=()):
+    """Change the table behind the application's back (as a DBA could)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks
+        cursor.execute("ALTER TABLE credits_creditrecord DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        cursor.execute("ALTER TABLE credits_creditrecord ENABLE TRIGGER USER")
+
+
+@postgres_only
+@pytest.mark.django_db
+class TestLedgerVerify:
+    @pytest.fixture
+    def ledger(self, teacher):
+        return [append(teacher, f"k{n}", hours=str(n + 1)) for n in range(5)]
+
+    def verify_fails(self, match):
+        with pytest.raises(CommandError, match=match):
+            call_command("ledger_verify")
+
+    def test_intact_ledger_passes(self, ledger, capsys):
+        call_command("ledger_verify")
+        assert "OK, 5 records" in capsys.readouterr().out
+
+    def test_changed_hours(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET hours = 40 WHERE id = %s", [ledger[2].pk]
+        )
+        self.verify_fails(rf"record id {ledger[2].pk}\).*seq 3 does not match its hash")
+
+    def test_deleted_record(self, ledger):
+        tamper("DELETE FROM credits_creditrecord WHERE id = %s", [ledger[1].pk])
+        self.verify_fails(r"seq 2 is missing")
+
+    def test_deleted_last_record(self, ledger):
+        tamper("DELETE FROM credits_creditrecord WHERE id = %s", [ledger[4].pk])
+        self.verify_fails(r"ends at seq 4 but its head says seq 5")
+
+    def test_inserted_record(self, ledger, teacher):
+        # Shift the tail up and slip a forged record in at seq 3.
+        tamper("UPDATE credits_creditrecord SET seq = seq + 100 WHERE seq >= 3")
+        tamper("UPDATE credits_creditrecord SET seq = seq - 99 WHERE seq >= 103")
+        forged = ledger[2]
+        tamper(
+            "INSERT INTO credits_creditrecord (teacher_id, seq, idempotency_key, kind, category,"
+            " source_type, source_id, source_title, raw_hours, hours, credits, earned_on,"
+            " rule_set_id, recorded_at, note, prev_hash, hash) VALUES (%s, 3, 'forged',"
+            " 'online_course', '学科', 'x', '', '伪造的培训', 50, 50, 5, %s, %s, now(), '', %s,"
+            " %s)",
+            [teacher.pk, DAY, forged.rule_set_id, ledger[1].hash, "f" * 64],
+        )
+        self.verify_fails(r"seq 3 does not match its hash")
+
+    def test_reordered_records(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET seq = 100 WHERE id = %s", [ledger[1].pk]
+        )
+        tamper("UPDATE credits_creditrecord SET seq = 2 WHERE id = %s", [ledger[2].pk])
+        tamper("UPDATE credits_creditrecord SET seq = 3 WHERE id = %s", [ledger[1].pk])
+        self.verify_fails(r"seq 2 does not follow the record before it")
