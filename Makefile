@@ -30,7 +30,7 @@ run: install system-deps
 # a TrueType CJK font for PDFs; for the tests also Chromium for the browser
 # journeys, a CJK screen font, and poppler's pdftotext to read PDFs back.
 APT_RUN := fonts-wqy-zenhei
-APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils
+APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils zbar-tools
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

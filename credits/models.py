@@ -127,3 +127,34 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"head seq {self.seq}"
+
+
+class Transcript(models.Model):
+    """An issued transcript: what it listed is fixed by a digest over the
+    ledger hashes of its records, so the public verify page can tell whether the
+    ledger still holds exactly those records."""
+
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile", on_delete=models.PROTECT, related_name="transcripts"
+    )
+    code = models.CharField(_("验证码"), max_length=12, unique=True)
+    cycle_start = models.PositiveSmallIntegerField()
+    cycle_end = models.PositiveSmallIntegerField()
+    record_count = models.PositiveIntegerField()
+    last_seq = models.PositiveBigIntegerField(
+        help_text="the ledger position it was issued at"
+    )
+    total_hours = models.DecimalField(max_digits=8, decimal_places=1)
+    total_credits = models.DecimalField(max_digits=8, decimal_places=2)
+    digest = models.CharField(max_length=64)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("学时证明")
+        verbose_name_plural = _("学时证明")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.teacher}"

@@ -156,3 +156,44 @@ def credit_record_reverse(
         head.seq, head.hash = reversal.seq, reversal.hash
         head.save(update_fields=["seq", "hash"])
         return reversal
+
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def transcript_issue(*, teacher, issued_by=None, on: datetime.date | None = None):
+    """Issue (or reuse, when nothing changed) the transcript of the current cycle."""
+    import secrets
+
+    from .models import Transcript
+    from .selectors import cycle_progress, records_digest
+
+    progress = cycle_progress(teacher=teacher, on=on)
+    records = progress["records"]
+    digest = records_digest(records)
+    last_seq = max((r.seq for r in records), default=0)
+    existing = (
+        Transcript.objects.filter(
+            teacher=teacher,
+            digest=digest,
+            last_seq=last_seq,
+            cycle_start=progress["first_year"],
+        )
+        .order_by("-issued_at")
+        .first()
+    )
+    if existing is not None:
+        return existing, progress
+    transcript = Transcript.objects.create(
+        teacher=teacher,
+        code="".join(secrets.choice(CODE_ALPHABET) for _ in range(10)),
+        cycle_start=progress["first_year"],
+        cycle_end=progress["last_year"],
+        record_count=len(records),
+        last_seq=last_seq,
+        total_hours=progress["total_hours"],
+        total_credits=progress["total_credits"],
+        digest=digest,
+        issued_by=issued_by,
+    )
+    return transcript, progress

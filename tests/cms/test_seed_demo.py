@@ -36,6 +36,8 @@ def test_seed_demo_builds_a_district_and_running_it_again_changes_nothing(capsys
     names = list(TeacherProfile.objects.values_list("real_name", flat=True))
     assert all("\u4e00" <= name[0] <= "\u9fff" for name in names)
 
+    call_command("ledger_verify")  # the demo ledger's chain is intact
+
     call_command("seed_demo")
     assert snapshot() == first
 

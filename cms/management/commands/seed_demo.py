@@ -4,6 +4,7 @@ Running it again changes nothing."""
 from django.core.management.base import BaseCommand
 
 from cms.accounts.demo import DEMO_PASSWORD, DemoPeople
+from credits.demo import seed_credits
 from training.demo import seed_training
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins = DemoPeople(self.stdout).build()
         self.stdout.write(seed_training())
+        self.stdout.write(seed_credits())
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
         for label, email in logins:
             self.stdout.write(f"  {label}：{email}")

@@ -1,0 +1,99 @@
+"""Reads of the credit bank: a teacher's records and cycle progress."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import CreditCategory, CreditRecord
+from .rules import cycle_bounds, rule_set_in_force
+
+ZERO = Decimal(0)
+
+
+def records_for(
+    *, teacher, first_year: int | None = None, last_year: int | None = None
+) -> QuerySet:
+    records = CreditRecord.objects.filter(teacher=teacher).order_by("earned_on", "seq")
+    if first_year is not None:
+        records = records.filter(
+            earned_on__year__gte=first_year, earned_on__year__lte=last_year
+        )
+    return records
+
+
+def cycle_progress(*, teacher, on: datetime.date | None = None) -> dict:
+    """Where the teacher stands in the current cycle: hours per year against the
+    yearly minimum, per category against the quotas, in total against the
+    requirement. Two queries."""
+    on = on or timezone.localdate()
+    rule_set = rule_set_in_force(school=teacher.school, on=on)
+    config = rule_set.config
+    cycle = config["cycle"]
+    first, last = cycle_bounds(config, on)
+    records = list(records_for(teacher=teacher, first_year=first, last_year=last))
+    by_year: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    total_hours = total_credits = ZERO
+    for record in records:
+        by_year[record.earned_on.year] += record.hours
+        by_category[record.category] += record.hours
+        total_hours += record.hours
+        total_credits += record.credits
+    required = Decimal(str(cycle["hours"]))
+    minimum = Decimal(str(cycle.get("min_hours_per_year", 0)))
+    years = [
+        {
+            "year": year,
+            "hours": by_year[year],
+            "minimum": minimum,
+            "met": by_year[year] >= minimum,
+            "closed": year < on.year,
+        }
+        for year in range(first, last + 1)
+    ]
+    quotas = []
+    for category, share in cycle.get("quotas", {}).items():
+        needed = (required * Decimal(str(share))).quantize(Decimal("0.1"))
+        quotas.append(
+            {
+                "category": category,
+                "label": CreditCategory(category).label
+                if category in CreditCategory.values
+                else category,
+                "hours": by_category[category],
+                "required": needed,
+                "met": by_category[category] >= needed,
+            }
+        )
+    categories = [
+        {"category": c.value, "label": c.label, "hours": by_category[c.value]}
+        for c in CreditCategory
+        if by_category[c.value]
+    ]
+    behind = [y for y in years if y["closed"] and not y["met"]]
+    return {
+        "rule_set": rule_set,
+        "first_year": first,
+        "last_year": last,
+        "required": required,
+        "total_hours": total_hours,
+        "total_credits": total_credits,
+        "percent": min(100, int(total_hours * 100 / required)) if required else 100,
+        "years": years,
+        "quotas": quotas,
+        "categories": categories,
+        "records": records,
+        "on_track": not behind and (total_hours >= required or last >= on.year),
+        "complete": total_hours >= required and all(q["met"] for q in quotas),
+    }
+
+
+def records_digest(records) -> str:
+    """A digest of a set of records by their ledger hashes."""
+    return hashlib.sha256("".join(r.hash for r in records).encode()).hexdigest()

@@ -1,0 +1,97 @@
+"""A teacher's credits and transcripts, and the public transcript verify page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from . import selectors, services, transcripts
+from .ledger import record_digest
+from .models import Transcript
+
+
+def _teacher(request):
+    teacher = getattr(request.user, "teacher_profile", None)
+    if teacher is None:
+        raise Http404(_("只有教师有学分账户。"))
+    return teacher
+
+
+@login_required
+def my_credits(request):
+    teacher = _teacher(request)
+    progress = selectors.cycle_progress(teacher=teacher)
+    return render(
+        request, "credits/my_credits.html", {"teacher": teacher, "p": progress}
+    )
+
+
+@login_required
+def my_transcript(request, fmt: str):
+    teacher = _teacher(request)
+    transcript, progress = services.transcript_issue(
+        teacher=teacher, issued_by=request.user
+    )
+    name = f"transcript-{teacher.staff_number}-{transcript.cycle_start}-{transcript.cycle_end}"
+    if fmt == "pdf":
+        body = transcripts.transcript_pdf_render(
+            transcript=transcript, progress=progress
+        )
+        response = HttpResponse(body, content_type="application/pdf")
+    elif fmt == "xlsx":
+        body = transcripts.transcript_xlsx(transcript=transcript, progress=progress)
+        response = HttpResponse(
+            body,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "csv":
+        response = HttpResponse(
+            transcripts.transcript_csv(progress=progress),
+            content_type="text/csv; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(
+            transcripts.transcript_json(transcript=transcript, progress=progress),
+            content_type="application/json; charset=utf-8",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def transcript_verify(request, code: str):
+    """Public: anyone holding a transcript checks it against the ledger."""
+    transcript = get_object_or_404(
+        Transcript.objects.select_related("teacher__school"), code=code.strip().upper()
+    )
+    records = selectors.records_for(
+        teacher=transcript.teacher,
+        first_year=transcript.cycle_start,
+        last_year=transcript.cycle_end,
+    ).filter(seq__lte=transcript.last_seq)
+    records = list(records)
+    # The same records as when issued, each still matching its ledger hash.
+    intact = selectors.records_digest(records) == transcript.digest and all(
+        record_digest(r) == r.hash for r in records
+    )
+    name = transcript.teacher.real_name
+    return render(
+        request,
+        "credits/transcript_verify.html",
+        {
+            "t": transcript,
+            "intact": intact,
+            "masked_name": name[0] + "*" * (len(name) - 1),
+        },
+    )
+
+
+def transcript_lookup(request):
+    code = request.GET.get("code", "").strip().upper()
+    context = {"code": code}
+    if code:
+        if Transcript.objects.filter(code=code).exists():
+            return redirect("transcript_verify", code=code)
+        context["not_found"] = True
+    return render(request, "credits/transcript_lookup.html", context)
