@@ -158,3 +158,96 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.teacher}"
+
+
+def evidence_path(instance, filename: str) -> str:
+    import uuid
+    from pathlib import PurePath
+
+    return f"recognition/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
+
+
+class RecognitionRequest(models.Model):
+    """Learning done elsewhere that a teacher asks to have recognised (学分认定)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已认定")
+        REJECTED = "rejected", _("未通过")
+
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile",
+        on_delete=models.PROTECT,
+        related_name="recognition_requests",
+    )
+    title = models.CharField(_("学习内容"), max_length=200)
+    provider = models.CharField(_("举办单位"), max_length=120)
+    category = models.CharField(
+        _("类别"), max_length=12, choices=CreditCategory.choices
+    )
+    hours_claimed = models.DecimalField(_("申请学时"), max_digits=5, decimal_places=1)
+    earned_on = models.DateField(_("完成日期"))
+    evidence = models.FileField(_("证明材料"), upload_to=evidence_path)
+    evidence_name = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("审核意见"), max_length=300, blank=True)
+    record = models.OneToOneField(
+        CreditRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学分认定申请")
+        verbose_name_plural = _("学分认定申请")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} · {self.title}"
+
+
+class ExportJob(models.Model):
+    """One HR bulk export of transcripts (a PDF per teacher and an XLSX summary
+    in a ZIP). The rows are the export log: who, when, which organisation."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    scope = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("范围"),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学时证明批量导出")
+        verbose_name_plural = _("学时证明批量导出")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,7 @@ on the ledger head row, which also gives every record its place in the chain."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
@@ -197,3 +198,150 @@ def transcript_issue(*, teacher, issued_by=None, on: datetime.date | None = None
         issued_by=issued_by,
     )
     return transcript, progress
+
+
+class NotAllowed(Exception):
+    """The reviewer may not decide on this request."""
+
+
+def recognition_submit(
+    *, teacher, title, provider, category, hours, earned_on, evidence
+):
+    from .models import RecognitionRequest
+
+    return RecognitionRequest.objects.create(
+        teacher=teacher,
+        title=title,
+        provider=provider,
+        category=category,
+        hours_claimed=hours,
+        earned_on=earned_on,
+        evidence=evidence,
+        evidence_name=evidence.name[:200],
+    )
+
+
+def recognition_decide(
+    *,
+    request_id: int,
+    reviewer,
+    approve: bool,
+    reason: str = "",
+    hours: Decimal | None = None,
+):
+    """Approve (appending a ledger record valued by the rules) or reject. Only
+    an administrator whose scope covers the teacher decides, never the teacher
+    herself; deciding twice changes nothing."""
+    from cms.accounts import scoping
+
+    from .models import LearningKind, RecognitionRequest
+
+    with transaction.atomic():
+        req = (
+            RecognitionRequest.objects.select_for_update()
+            .select_related("teacher__school")
+            .get(pk=request_id)
+        )
+        if not scoping.teachers_visible_to(reviewer).filter(
+            pk=req.teacher_id
+        ).exists() or (
+            req.teacher.user_id == reviewer.pk
+            or not scoping.can_administer_teachers(reviewer)
+        ):
+            raise NotAllowed
+        if req.status != RecognitionRequest.Status.PENDING:
+            return req
+        req.reviewer, req.reviewed_at, req.reason = (
+            reviewer,
+            timezone.now(),
+            reason[:300],
+        )
+        if approve:
+            req.status = RecognitionRequest.Status.APPROVED
+            req.record = credit_record_append(
+                teacher=req.teacher,
+                kind=LearningKind.RECOGNITION,
+                category=req.category,
+                source_type="credits.recognition",
+                source_id=str(req.pk),
+                source_title=f"{req.title}（{req.provider}）",
+                hours=hours if hours is not None else req.hours_claimed,
+                earned_on=req.earned_on,
+                idempotency_key=f"recognition:{req.pk}",
+                recorded_by=reviewer,
+                note="校外学习认定",
+            )
+        else:
+            req.status = RecognitionRequest.Status.REJECTED
+        req.save()
+        return req
+
+
+def export_build(*, job_id: int) -> None:
+    """Build an HR bulk export: a transcript PDF per teacher of the chosen
+    organisation that the requester may see, and an XLSX summary, in one ZIP.
+    Progress is saved as it goes; a finished job is not built again."""
+    import tempfile
+    import zipfile
+
+    from django.core.files import File
+    from openpyxl import Workbook
+
+    from cms.accounts import scoping
+
+    from .models import ExportJob
+    from .transcripts import transcript_pdf_render
+
+    job = ExportJob.objects.select_related("created_by", "scope").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return
+    teachers = list(
+        scoping.teachers_visible_to(job.created_by)
+        .filter(school__path__startswith=job.scope.path)
+        .select_related("school")
+        .order_by("school__path", "staff_number")
+    )
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.RUNNING, total=len(teachers), done=0
+    )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("汇总")
+    sheet.append(["姓名", "工号", "学校", "周期", "学时", "学分", "记录数", "验证码"])
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for n, teacher in enumerate(teachers, start=1):
+                    transcript, progress = transcript_issue(
+                        teacher=teacher, issued_by=job.created_by
+                    )
+                    archive.writestr(
+                        f"{teacher.school.name}/{teacher.staff_number}-{teacher.real_name}.pdf",
+                        transcript_pdf_render(transcript=transcript, progress=progress),
+                    )
+                    sheet.append(
+                        [
+                            teacher.real_name,
+                            teacher.staff_number,
+                            teacher.school.name,
+                            f"{transcript.cycle_start}-{transcript.cycle_end}",
+                            float(transcript.total_hours),
+                            float(transcript.total_credits),
+                            transcript.record_count,
+                            transcript.code,
+                        ]
+                    )
+                    if n % 20 == 0 or n == len(teachers):
+                        ExportJob.objects.filter(pk=job.pk).update(done=n)
+                summary = io.BytesIO()
+                book.save(summary)
+                archive.writestr("汇总.xlsx", summary.getvalue())
+            tmp.seek(0)
+            job.refresh_from_db()
+            job.file.save(f"export-{job.pk}.zip", File(tmp), save=False)
+        job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
+        job.save(update_fields=["file", "status", "finished_at"])
+    except Exception as exc:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=str(exc)[:300]
+        )
+        raise

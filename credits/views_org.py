@@ -1,0 +1,163 @@
+"""HR views of their own organisation's credits: compliance and bulk export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cms.accounts import scoping
+
+from . import selectors
+from .models import ExportJob
+from .rules import cycle_bounds, rule_set_in_force
+
+HEADER = ["姓名", "工号", "学校", "本周期学时", "本年度学时", "是否落后"]
+
+
+def _require_admin(user):
+    if not scoping.can_administer_teachers(user):
+        raise PermissionDenied
+
+
+def _scope_org(user):
+    scopes = scoping.hr_scopes(user)
+    if scopes:
+        return scopes[0]
+    from cms.accounts.models import Organisation
+
+    return Organisation.get_first_root_node()
+
+
+def _compliance(request):
+    today = timezone.localdate()
+    org = _scope_org(request.user)
+    rule_set = rule_set_in_force(school=org, on=today)
+    rows = selectors.compliance_list(
+        teachers=scoping.teachers_visible_to(request.user).exclude(user=request.user),
+        config=rule_set.config,
+        on=today,
+        behind_only=request.GET.get("behind") == "1",
+        order=request.GET.get("order", "hours"),
+    )
+    first, last = cycle_bounds(rule_set.config, today)
+    return rows, {"rule_set": rule_set, "first": first, "last": last, "today": today}
+
+
+@login_required
+def org_credits(request):
+    _require_admin(request.user)
+    rows, info = _compliance(request)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    jobs = ExportJob.objects.filter(created_by=request.user).select_related("scope")[:5]
+    return render(
+        request,
+        "credits/org_credits.html",
+        {
+            **info,
+            "page": page,
+            "querystring": params.urlencode(),
+            "behind": request.GET.get("behind") == "1",
+            "order": request.GET.get("order", "hours"),
+            "scopes": scoping.organisations_visible_to(request.user)
+            .exclude(kind="other")
+            .filter(kind__in=["school", "district", "city"])
+            .order_by("path")[:200],
+            "jobs": jobs,
+        },
+    )
+
+
+@login_required
+def org_credits_export(request, fmt: str):
+    _require_admin(request.user)
+    rows, _info = _compliance(request)
+    data = [
+        [
+            t.real_name,
+            t.staff_number,
+            t.school.name,
+            f"{t.cycle_hours}",
+            f"{t.year_hours}",
+            "是" if t.behind else "否",
+        ]
+        for t in rows.iterator(chunk_size=2000)
+    ]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(data)
+        response = HttpResponse(
+            "\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("学分达标")
+        sheet.append(HEADER)
+        for row in data:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="credit-compliance.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def export_start(request):
+    from .tasks import export_build_task
+
+    _require_admin(request.user)
+    scope_id = request.POST.get("scope", "")
+    scope = (
+        scoping.organisations_visible_to(request.user).filter(pk=scope_id or 0).first()
+    )
+    if scope is None:
+        messages.error(request, _("请选择您管辖范围内的学校或区县。"))
+        return redirect("org_credits")
+    job = ExportJob.objects.create(created_by=request.user, scope=scope)
+    export_build_task.delay_on_commit(job.pk)
+    messages.info(request, _("已开始生成导出文件。"))
+    return redirect("export_detail", pk=job.pk)
+
+
+@login_required
+def export_detail(request, pk: int):
+    job = get_object_or_404(
+        ExportJob.objects.select_related("scope"), pk=pk, created_by=request.user
+    )
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(
+            {"status": job.status, "done": job.done, "total": job.total}
+        )
+    return render(request, "credits/export_detail.html", {"job": job})
+
+
+@login_required
+def export_download(request, pk: int):
+    job = get_object_or_404(
+        ExportJob, pk=pk, created_by=request.user, status=ExportJob.Status.DONE
+    )
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=f"transcripts-{job.scope.code or job.scope.pk}-{job.pk}.zip",
+    )
