@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from training.models import AssessmentResult
 
@@ -26,6 +27,12 @@ def dashboard(request):
         "is_hr": bool(scoping.hr_scopes(user)),
         "hr_scopes": scoping.hr_scopes(user),
     }
+    notifications = list(user.notifications.filter(read_at__isnull=True)[:5])
+    context["notifications"] = notifications
+    if notifications:
+        user.notifications.filter(pk__in=[n.pk for n in notifications]).update(
+            read_at=timezone.now()
+        )
     if context["profile"] is not None:
         context["latest_result"] = (
             AssessmentResult.objects.filter(teacher=context["profile"])

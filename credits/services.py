@@ -345,3 +345,59 @@ def export_build(*, job_id: int) -> None:
             status=ExportJob.Status.FAILED, error=str(exc)[:300]
         )
         raise
+
+
+def compliance_reminders_send(*, on: datetime.date | None = None) -> int:
+    """Remind every teacher under this year's minimum, by email and on the site,
+    once per month. Run by Celery beat in the last months of the year."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from cms.accounts.models import TeacherProfile
+    from cms.accounts.services import notify
+
+    from .rules import rule_set_in_force
+    from .selectors import compliance_list
+
+    on = on or timezone.localdate()
+    sent = 0
+    rule_sets: dict[int, object] = {}
+    for school_id in TeacherProfile.objects.values_list(
+        "school_id", flat=True
+    ).distinct():
+        from cms.accounts.models import Organisation
+
+        school = Organisation.objects.get(pk=school_id)
+        rule_set = rule_set_in_force(school=school, on=on)
+        rule_sets[school_id] = rule_set
+        minimum = rule_set.config["cycle"].get("min_hours_per_year", 0)
+        behind = compliance_list(
+            teachers=TeacherProfile.objects.filter(school_id=school_id).select_related(
+                "user"
+            ),
+            config=rule_set.config,
+            on=on,
+        ).filter(year_hours__lt=minimum)
+        for teacher in behind:
+            title = f"{on.year} 年继续教育学时提醒"
+            body = (
+                f"{teacher.real_name}老师：您 {on.year} 年已记入 {teacher.year_hours} 学时，"
+                f"年度最低要求为 {minimum} 学时，请在年底前完成。"
+            )
+            if notify(
+                user=teacher.user,
+                title=title,
+                body=body,
+                url="/credits/",
+                key=f"credit-reminder:{on:%Y-%m}",
+            ):
+                if teacher.user.email:
+                    send_mail(
+                        title,
+                        body,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [teacher.user.email],
+                        fail_silently=True,
+                    )
+                sent += 1
+    return sent

@@ -6,3 +6,10 @@ from .services import export_build
 @shared_task(acks_late=True)
 def export_build_task(job_id: int) -> None:
     export_build(job_id=job_id)
+
+
+@shared_task
+def compliance_reminders_task() -> int:
+    from .services import compliance_reminders_send
+
+    return compliance_reminders_send()

@@ -253,3 +253,36 @@ class TeacherImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """An on-site message for one user (reminders, review results)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    key = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="dedupes repeated sends, e.g. reminder:2026-11",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~models.Q(key=""),
+                name="one_notification_per_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

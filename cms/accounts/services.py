@@ -239,3 +239,17 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
     )
     cache.set(progress_key, len(records), 3600)
     return len(pending_profiles), len(changed_profiles), unchanged
+
+
+def notify(*, user, title: str, body: str = "", url: str = "", key: str = "") -> bool:
+    """Leave an on-site message; with a key, only once per user and key.
+    Returns whether a new message was created."""
+    from .models import Notification
+
+    if key:
+        _, created = Notification.objects.get_or_create(
+            user=user, key=key, defaults={"title": title, "body": body, "url": url}
+        )
+        return created
+    Notification.objects.create(user=user, title=title, body=body, url=url)
+    return True

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -175,7 +176,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Before each year closes: remind teachers under the yearly minimum.
+    "credit-compliance-reminders": {
+        "task": "credits.tasks.compliance_reminders_task",
+        "schedule": crontab(minute=0, hour=9, day_of_month=1, month_of_year="10,11,12"),
+    },
+}
 
 # --- Email: console unless an SMTP server is configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
