@@ -38,7 +38,9 @@ class RecognitionForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", _("认定")), ("reject", _("不予认定"))]
+        label=_("审核结果"),
+        choices=[("approve", _("认定")), ("reject", _("不予认定"))],
+        widget=forms.RadioSelect,
     )
     hours = forms.DecimalField(
         label=_("认定学时"),
