@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .accounts import scoping
 
@@ -9,6 +10,8 @@ def site_chrome(request):
     roles = scoping.user_roles(user) if user is not None else set()
     return {
         "SITE_NAME": settings.WAGTAIL_SITE_NAME,
+        # The separator between list items: 、 in Chinese, a comma in English.
+        "list_sep": _("、"),
         "user_roles": roles,
         "can_administer_teachers": bool(user) and scoping.can_administer_teachers(user),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.fields.json import KT
 
@@ -182,22 +183,31 @@ def level_distribution(*, teachers: QuerySet, framework: Framework) -> dict:
     Schools with fewer than five assessed teachers are withheld (only their
     number is given) so that no one can be singled out."""
     dims = list(framework.competencies.filter(level=Competency.Level.DIMENSION))
-    levels = {
-        f"level_{i}": KT(f"scores__dimensions__{d.code}__level")
-        for i, d in enumerate(dims)
-    }
-    # One scan: a row per school and combination of dimension levels.
-    grouped = (
-        latest_results_in(teachers=teachers)
-        .order_by()
-        .values_list("teacher__school_id", "teacher__school__name")
-        .annotate(**levels)
-        .values_list("teacher__school_id", "teacher__school__name", *levels)
-        .annotate(n=Count("id"))
-    )
+    latest = latest_results_in(teachers=teachers).order_by()
+    if connection.vendor == "postgresql":
+        levels = {
+            f"level_{i}": KT(f"scores__dimensions__{d.code}__level")
+            for i, d in enumerate(dims)
+        }
+        # One scan: a row per school and combination of dimension levels.
+        rows = (
+            latest.values_list("teacher__school_id", "teacher__school__name")
+            .annotate(**levels)
+            .values_list("teacher__school_id", "teacher__school__name", *levels)
+            .annotate(n=Count("id"))
+        )
+    else:
+        # SQLite's JSON paths read the numeric dimension codes as array
+        # indexes; the embedded default reads the levels out in Python.
+        rows = (
+            (school_id, name, *(s["dimensions"][d.code]["level"] for d in dims), 1)
+            for school_id, name, s in latest.values_list(
+                "teacher__school_id", "teacher__school__name", "scores"
+            )
+        )
     per_school: dict[int, dict] = {}
     overall: dict[str, Counter] = defaultdict(Counter)
-    for school_id, name, *dim_levels, count in grouped:
+    for school_id, name, *dim_levels, count in rows:
         school = per_school.setdefault(
             school_id, {"name": name, "count": 0, "dims": defaultdict(Counter)}
         )

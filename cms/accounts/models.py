@@ -161,6 +161,19 @@ class TeacherProfile(models.Model):
         return f"{self.real_name}（{self.staff_number}）"
 
     @property
+    def subject_labels(self) -> list[str]:
+        return [
+            str(Subject(v).label) if v in Subject.values else v for v in self.subjects
+        ]
+
+    @property
+    def grade_band_labels(self) -> list[str]:
+        return [
+            str(GradeBand(v).label) if v in GradeBand.values else v
+            for v in self.grade_bands
+        ]
+
+    @property
     def national_id_masked(self) -> str:
         if not self.national_id_last4:
             return ""
