@@ -215,9 +215,9 @@ def main() -> int:
     print("== preparing the database (migrate, seed_scale)", flush=True)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_scale", "--teachers", str(args.teachers))
-    for extra in ("seed_scale_assessments",):
+    for extra in ("seed_scale_assessments", "seed_scale_ledger"):
         try:
-            manage(env, extra, "--teachers", str(args.teachers))
+            manage(env, extra)
         except subprocess.CalledProcessError:
             print(f"   ({extra} not available; skipped)")
     manage(env, "collectstatic", "--noinput", "-v0")

@@ -42,4 +42,18 @@ SCENARIOS = [
         budget_ms=300,
     ),
     Scenario("my self-assessment, teacher", "/assessment/", user="scale-0000001"),
+    Scenario("my credits, teacher with 50 records", "/credits/", user="scale-0000001"),
+    Scenario(
+        "credit compliance, district HR (2,000 teachers)",
+        "/org/credits/",
+        user="scale-hr-d01",
+        budget_ms=300,
+    ),
+    Scenario(
+        "credit compliance, city HR (20,000 teachers)",
+        "/org/credits/",
+        user="scale-hr-city",
+        requests=100,
+        budget_ms=300,
+    ),
 ]

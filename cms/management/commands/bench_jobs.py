@@ -33,6 +33,56 @@ class Command(BaseCommand):
     def handle(self, *args, import_rows, assessments, **options):
         self.teacher_import(import_rows)
         self.scoring(assessments)
+        self.ledger()
+
+    def ledger(self):
+        from django.core.management import call_command
+
+        from credits.models import CreditRecord, ExportJob
+        from credits.selectors import cycle_progress
+        from credits.services import export_build, transcript_issue
+        from credits.transcripts import transcript_pdf_render
+
+        count = CreditRecord.objects.count()
+        if not count:
+            return
+        started = time.perf_counter()
+        call_command("ledger_verify", stdout=io.StringIO())
+        self.emit(
+            f"ledger_verify over {count} records",
+            time.perf_counter() - started,
+            note="target < 30 s for 1,000,000",
+        )
+
+        teacher = TeacherProfile.objects.filter(staff_number__startswith="S").first()
+        transcript, progress = transcript_issue(teacher=teacher)
+        progress["records"] = list(CreditRecord.objects.order_by("seq")[:300])
+        started = time.perf_counter()
+        pdf = transcript_pdf_render(transcript=transcript, progress=progress)
+        self.emit(
+            "transcript PDF with 300 records",
+            time.perf_counter() - started,
+            note=f"{len(pdf) // 1024} KiB; target < 0.3 s",
+        )
+
+        started = time.perf_counter()
+        cycle_progress(teacher=teacher)
+        self.emit("cycle progress for one teacher", time.perf_counter() - started)
+
+        hr = User.objects.get(username="scale-hr-d01")
+        scope = Organisation.objects.get(code="SCALE-D01")
+        job = ExportJob.objects.create(created_by=hr, scope=scope)
+        started = time.perf_counter()
+        export_build(job_id=job.pk)
+        job.refresh_from_db()
+        elapsed = time.perf_counter() - started
+        self.emit(
+            f"HR bulk ZIP export, {job.total} teachers",
+            elapsed,
+            note=f"{job.file.size // 1024} KiB; {1000 * elapsed / job.total:.0f} s "
+            "per 1,000 teachers; target < 60 s per 1,000",
+        )
+        job.file.delete(save=False)
 
     def teacher_import(self, rows: int):
         hr = User.objects.get(username="scale-hr-city")

@@ -2,6 +2,7 @@
 record, when any record was changed, removed, inserted or reordered out of band."""
 
 import time
+from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,7 +15,37 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        records = CreditRecord.objects.order_by("seq").iterator(chunk_size=20000)
+        fields = [
+            "pk",
+            "seq",
+            "teacher_id",
+            "idempotency_key",
+            "kind",
+            "category",
+            "source_type",
+            "source_id",
+            "source_title",
+            "raw_hours",
+            "hours",
+            "credits",
+            "earned_on",
+            "rule_set_id",
+            "recorded_by_id",
+            "recorded_at",
+            "reverses_id",
+            "note",
+            "prev_hash",
+            "hash",
+        ]
+        # Plain rows rather than model instances: a million of them in seconds.
+        rows = (
+            CreditRecord.objects.order_by("seq")
+            .values_list(*fields)
+            .iterator(chunk_size=20000)
+        )
+        records = (
+            SimpleNamespace(**dict(zip(fields, row, strict=True))) for row in rows
+        )
         report = ledger_walk(records, LedgerHead.objects.filter(pk=1).first())
         elapsed = time.monotonic() - started
         if not report.ok:
