@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import CreditRecord, CreditRuleSet
+from .models import (
+    CreditRecord,
+    CreditRuleSet,
+    ExportJob,
+    RecognitionRequest,
+    Transcript,
+)
 
 
 @admin.register(CreditRuleSet)
@@ -25,3 +31,43 @@ class CreditRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdmin):
+    """The export log: who exported which organisation's transcripts, when."""
+
+    list_display = ("created_at", "created_by", "scope", "status", "total")
+    list_select_related = ("created_by", "scope")
+
+
+@admin.register(RecognitionRequest)
+class RecognitionRequestAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "teacher",
+        "title",
+        "hours_claimed",
+        "status",
+        "reviewer",
+    )
+    list_filter = ("status",)
+    list_select_related = ("teacher", "reviewer")
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(ReadOnlyAdmin):
+    list_display = ("code", "teacher", "cycle_start", "total_hours", "issued_at")
+    list_select_related = ("teacher",)
+    search_fields = ("code", "teacher__real_name")

@@ -64,6 +64,31 @@ class CreditRuleSet(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.effective_from} 起）"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        config = self.config if isinstance(self.config, dict) else {}
+        errors = []
+        if not isinstance(config.get("conversion"), dict):
+            errors.append(_("缺少 conversion（各类学习每学时折合的学分）。"))
+        else:
+            unknown = set(config["conversion"]) - set(LearningKind.values)
+            if unknown:
+                errors.append(
+                    _("conversion 中有未知的学习类型：%(k)s")
+                    % {"k": "、".join(sorted(unknown))}
+                )
+        cycle = config.get("cycle")
+        if not isinstance(cycle, dict) or not {"years", "start_year", "hours"} <= set(
+            cycle
+        ):
+            errors.append(_("cycle 需要 years、start_year 和 hours。"))
+        caps = config.get("annual_caps", {})
+        if not isinstance(caps, dict) or set(caps) - set(CreditCategory.values):
+            errors.append(_("annual_caps 只能按已有类别设置上限。"))
+        if errors:
+            raise ValidationError({"config": errors})
+
 
 class CreditRecord(models.Model):
     teacher = models.ForeignKey(
@@ -251,3 +276,29 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CreditYearTotal(models.Model):
+    """Hours and credits per teacher and calendar year, kept in step with the
+    ledger by every append (under the same lock). Derived data: HR lists read it
+    instead of summing a million records, and `credit_totals_rebuild` recomputes
+    it from the ledger."""
+
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile",
+        on_delete=models.CASCADE,
+        related_name="credit_year_totals",
+    )
+    year = models.PositiveSmallIntegerField()
+    hours = models.DecimalField(max_digits=8, decimal_places=1, default=0)
+    credits = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "year"], name="one_total_per_teacher_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year}: {self.hours}"

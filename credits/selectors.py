@@ -116,19 +116,20 @@ def compliance_list(
     first, last = cycle_bounds(config, on)
     minimum = Decimal(str(config["cycle"].get("min_hours_per_year", 0)))
     past_minimum = minimum * (on.year - first)
+    # Per-teacher yearly totals kept by the ledger: a few rows per teacher
+    # rather than every record.
     in_cycle = Q(
-        credit_records__earned_on__year__gte=first,
-        credit_records__earned_on__year__lte=last,
+        credit_year_totals__year__gte=first, credit_year_totals__year__lte=last
     )
-    this_year = Q(credit_records__earned_on__year=on.year)
+    this_year = Q(credit_year_totals__year=on.year)
     rows = (
         teachers.select_related("school")
         .annotate(
             cycle_hours=Coalesce(
-                Sum("credit_records__hours", filter=in_cycle), Decimal(0)
+                Sum("credit_year_totals__hours", filter=in_cycle), Decimal(0)
             ),
             year_hours=Coalesce(
-                Sum("credit_records__hours", filter=this_year), Decimal(0)
+                Sum("credit_year_totals__hours", filter=this_year), Decimal(0)
             ),
         )
         .annotate(

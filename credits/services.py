@@ -94,6 +94,7 @@ def credit_record_append(
             )
             record.hash = record_digest(record)
             record.save(force_insert=True)
+            _add_to_totals(record)
             head.seq, head.hash = record.seq, record.hash
             head.save(update_fields=["seq", "hash"])
             transaction.on_commit(
@@ -104,6 +105,48 @@ def credit_record_append(
         # Another transaction committed the same key between our check and
         # insert (possible only outside the head lock); it is the record.
         return CreditRecord.objects.get(idempotency_key=idempotency_key)
+
+
+def _add_to_totals(record: CreditRecord) -> None:
+    """Keep CreditYearTotal in step (called under the ledger head lock)."""
+    from django.db.models import F
+
+    from .models import CreditYearTotal
+
+    year = record.earned_on.year
+    updated = CreditYearTotal.objects.filter(
+        teacher_id=record.teacher_id, year=year
+    ).update(hours=F("hours") + record.hours, credits=F("credits") + record.credits)
+    if not updated:
+        CreditYearTotal.objects.create(
+            teacher_id=record.teacher_id,
+            year=year,
+            hours=record.hours,
+            credits=record.credits,
+        )
+
+
+def credit_totals_rebuild() -> int:
+    """Recompute every CreditYearTotal from the ledger."""
+    from django.db.models import Sum
+    from django.db.models.functions import ExtractYear
+
+    from .models import CreditYearTotal
+
+    with transaction.atomic():
+        _locked_head()
+        CreditYearTotal.objects.all().delete()
+        rows = (
+            CreditRecord.objects.annotate(year=ExtractYear("earned_on"))
+            .values("teacher_id", "year")
+            .annotate(hours=Sum("hours"), credits=Sum("credits"))
+            .order_by()
+        )
+        CreditYearTotal.objects.bulk_create(
+            (CreditYearTotal(**row) for row in rows.iterator(chunk_size=10000)),
+            batch_size=10000,
+        )
+        return CreditYearTotal.objects.count()
 
 
 def _apply_cap(teacher, category, earned_on, raw_hours, config) -> tuple[Decimal, bool]:
@@ -154,6 +197,7 @@ def credit_record_reverse(
         )
         reversal.hash = record_digest(reversal)
         reversal.save(force_insert=True)
+        _add_to_totals(reversal)
         head.seq, head.hash = reversal.seq, reversal.hash
         head.save(update_fields=["seq", "hash"])
         return reversal

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.accounts import scoping
+from cms.exports import table_response
 
 from . import selectors
 from .models import ExportJob
@@ -94,30 +92,13 @@ def org_credits_export(request, fmt: str):
         ]
         for t in rows.iterator(chunk_size=2000)
     ]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(HEADER)
-        writer.writerows(data)
-        response = HttpResponse(
-            "\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("学分达标")
-        sheet.append(HEADER)
-        for row in data:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="credit-compliance.{fmt}"'
-    return response
+    return table_response(
+        header=HEADER,
+        rows=data,
+        fmt=fmt,
+        filename="credit-compliance",
+        sheet="学分达标",
+    )
 
 
 @login_required

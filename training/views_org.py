@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 
 from cms.accounts import scoping
 from cms.accounts import selectors as account_selectors
+from cms.exports import table_response
 
 from . import selectors
 from .models import Framework
@@ -78,27 +75,10 @@ def org_assessment_export(request, fmt: str):
             continue
         for row in school["table"]:
             rows.append([school["name"], school["count"], row["name"], *row["levels"]])
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("水平分布")
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="assessment-levels.{fmt}"'
-    return response
+    return table_response(
+        header=header,
+        rows=rows,
+        fmt=fmt,
+        filename="assessment-levels",
+        sheet="水平分布",
+    )

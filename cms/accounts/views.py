@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.exports import table_response
+
 from . import scoping, selectors, services
 from .forms import RosterUploadForm, TeacherFilterForm
 from .importing import RosterError
@@ -100,31 +102,13 @@ def teacher_export(request, fmt: str):
     _require_admin(request.user)
     _, teachers = _filtered_teachers(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(_export_rows(teachers))
-        # A BOM so that Excel opens the UTF-8 file with Chinese intact.
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("教师")
-        sheet.append(EXPORT_COLUMNS)
-        for row in _export_rows(teachers):
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="teachers-{stamp}.{fmt}"'
-    return response
+    return table_response(
+        header=EXPORT_COLUMNS,
+        rows=_export_rows(teachers),
+        fmt=fmt,
+        filename=f"teachers-{stamp}",
+        sheet="教师",
+    )
 
 
 @login_required

@@ -224,3 +224,39 @@ class TestLedgerVerify:
         tamper("UPDATE credits_creditrecord SET seq = 2 WHERE id = %s", [ledger[2].pk])
         tamper("UPDATE credits_creditrecord SET seq = 3 WHERE id = %s", [ledger[1].pk])
         self.verify_fails(r"seq 2 does not follow the record before it")
+
+
+@pytest.mark.django_db
+def test_a_rule_set_with_a_broken_config_is_refused():
+    from django.core.exceptions import ValidationError
+
+    broken = CreditRuleSet(
+        name="坏规则",
+        effective_from=DAY,
+        config={"conversion": {"flying": 1}, "cycle": {"years": 5}},
+    )
+    with pytest.raises(ValidationError) as exc:
+        broken.full_clean()
+    text = str(exc.value)
+    assert "flying" in text and "cycle 需要" in text
+    CreditRuleSet(name="好规则", effective_from=DAY, config=DEFAULT_CONFIG).full_clean()
+
+
+@pytest.mark.django_db
+def test_yearly_totals_follow_the_ledger_and_can_be_rebuilt(teacher):
+    from credits.models import CreditYearTotal
+
+    append(teacher, "y1", hours="10")
+    append(teacher, "y2", hours="5", on=datetime.date(2027, 1, 5))
+    record = append(teacher, "y3", hours="4")
+    services.credit_record_reverse(record=record, reason="重复")
+    totals = dict(
+        CreditYearTotal.objects.filter(teacher=teacher).values_list("year", "hours")
+    )
+    assert totals == {2026: Decimal("10.0"), 2027: Decimal("5.0")}
+    CreditYearTotal.objects.all().delete()
+    services.credit_totals_rebuild()
+    rebuilt = dict(
+        CreditYearTotal.objects.filter(teacher=teacher).values_list("year", "hours")
+    )
+    assert rebuilt == totals

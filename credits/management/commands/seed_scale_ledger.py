@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from cms.accounts.models import TeacherProfile
 from credits.ledger import GENESIS, record_digest
-from credits.models import CreditRecord, CreditRuleSet, LedgerHead
+from credits.models import CreditRecord, CreditRuleSet, CreditYearTotal, LedgerHead
+from credits.services import credit_totals_rebuild
 
 KINDS = ["online_course", "offline_training", "studio_activity", "school_based"]
 CATEGORIES = ["通识", "学科", "思政师德", "心理健康", "信息技术应用"]
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         wanted = len(teachers) * per_teacher
         have = CreditRecord.objects.filter(idempotency_key__startswith="scale:").count()
         if have >= wanted:
+            if not CreditYearTotal.objects.exists():
+                credit_totals_rebuild()
             self.stdout.write(f"账本已有 {have} 条规模数据，未做改动。")
             return
         if (
@@ -91,6 +94,7 @@ class Command(BaseCommand):
                     batch = []
             CreditRecord.objects.bulk_create(batch)
             LedgerHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+        credit_totals_rebuild()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE credits_creditrecord")

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from cms.accounts.demo import GIVEN, SURNAMES
 from cms.accounts.models import (
     CareerStage,
     Organisation,
@@ -24,8 +25,6 @@ from cms.accounts.models import (
 )
 
 BENCH_PASSWORD = "Bench@2026"  # noqa: S105 - benchmark data only
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "文静丽敏华军伟芳娜秀英杰涛明超勇艳霞平刚桂兰玉梅志强建国红春燕晓东海小雪丹宇浩然子涵欣怡思远梓萱俊熙雨桐一诺佳嘉博天佑若曦诗宏立新永淑珍"
 SUBJECTS = [
     "语文",
     "数学",
