@@ -82,8 +82,13 @@ def transcript_pdf_render(*, transcript, progress) -> bytes:
     )
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [head, Spacer(1, 4 * mm)]
+
+    def cell(text: str, fits: int):
+        # Paragraphs wrap but cost time; short text goes in as a plain string.
+        return Paragraph(text, small) if len(text) > fits else text
+
     data = [COLUMNS] + [
-        [n, d, Paragraph(title_, small), k, c, h, cr, Paragraph(note, small)]
+        [n, d, cell(title_, 13), cell(k, 5), c, h, cr, cell(note, 5)]
         for n, d, title_, k, c, h, cr, note in _rows(progress)
     ]
     table = Table(

