@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--import-rows", type=int, default=5000)
-        parser.add_argument("--assessments", type=int, default=1000)
+        parser.add_argument("--assessments", type=int, default=10000)
 
     def emit(self, job: str, seconds: float, **extra):
         self.stdout.write(
