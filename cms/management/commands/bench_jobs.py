@@ -16,6 +16,20 @@ from training.models import AssessmentAttempt
 from training.selectors import current_instrument
 
 
+def restore_latest_results(teacher_ids: list[int]) -> None:
+    """After removing the bench's own results, mark each teacher's newest
+    remaining result as her latest again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE training_assessmentresult SET is_latest = true WHERE id IN ("
+            " SELECT DISTINCT ON (teacher_id) id FROM training_assessmentresult"
+            " WHERE teacher_id = ANY(%s) ORDER BY teacher_id, submitted_at DESC)",
+            [teacher_ids],
+        )
+
+
 class Command(BaseCommand):
     help = "Time the background jobs at district scale (bench only)."
 
@@ -157,3 +171,4 @@ class Command(BaseCommand):
             note=f"{count / elapsed:.0f}/s",
         )
         AssessmentAttempt.objects.filter(result__pk__in=results).delete()
+        restore_latest_results([t.pk for t in teachers])
