@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.storage import private_storage
+
 
 class LearningKind(models.TextChoices):
     ONLINE_COURSE = "online_course", _("线上课程")
@@ -212,7 +214,9 @@ class RecognitionRequest(models.Model):
     )
     hours_claimed = models.DecimalField(_("申请学时"), max_digits=5, decimal_places=1)
     earned_on = models.DateField(_("完成日期"))
-    evidence = models.FileField(_("证明材料"), upload_to=evidence_path)
+    evidence = models.FileField(
+        _("证明材料"), upload_to=evidence_path, storage=private_storage
+    )
     evidence_name = models.CharField(max_length=200)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING
@@ -264,7 +268,7 @@ class ExportJob(models.Model):
     )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/", blank=True)
+    file = models.FileField(upload_to="exports/", blank=True, storage=private_storage)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

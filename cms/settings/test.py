@@ -2,6 +2,9 @@
 REDIS_URL, set by `make test` to this machine's services); Celery stays eager in
 process unless a test starts a real worker itself."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -20,3 +23,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Rate limits are exercised by their own test with a real cache; the rest of
 # the suite logs in many times from one address.
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}  # noqa: F405
+
+# Uploaded and generated files of the test run go to throwaway folders.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-media-"))
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-private-"))

@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -47,6 +48,9 @@ class TestRecognition:
         teacher = district_tree["teachers"]["SA1"][0]
         assert "申请已提交" in submit(client, teacher).content.decode()
         req = RecognitionRequest.objects.get()
+        # Stored outside MEDIA_ROOT: no media URL can serve it.
+        assert not req.evidence.path.startswith(str(settings.MEDIA_ROOT))
+        assert req.evidence.path.startswith(str(settings.PRIVATE_MEDIA_ROOT))
         client.force_login(hr_a1)
         assert (
             "国家智慧教育平台暑期研修"
