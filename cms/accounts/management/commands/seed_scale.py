@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from cms.accounts.demo import GIVEN, SURNAMES
+from cms.accounts.demo import GIVEN, SUBJECTS_BY_BAND, SURNAMES
 from cms.accounts.models import (
     CareerStage,
     Organisation,
@@ -25,19 +25,8 @@ from cms.accounts.models import (
 )
 
 BENCH_PASSWORD = "Bench@2026"  # noqa: S105 - benchmark data only
-SUBJECTS = [
-    "语文",
-    "数学",
-    "英语",
-    "物理",
-    "化学",
-    "生物",
-    "历史",
-    "地理",
-    "道德与法治",
-    "信息科技",
-]
-BANDS = ["小学", "初中", "高中"]
+SUBJECTS = SUBJECTS_BY_BAND["初中"]
+BANDS = list(SUBJECTS_BY_BAND)
 
 
 class Command(BaseCommand):
