@@ -60,7 +60,10 @@ def document_loader(url: str, options=None) -> dict:
         document = context_document(url)
     except UnknownContext as exc:
         raise jsonld.JsonLdError(
-            str(exc), "jsonld.LoadDocumentError", {"url": url}, code="loading document failed"
+            str(exc),
+            "jsonld.LoadDocumentError",
+            {"url": url},
+            code="loading document failed",
         ) from None
     # pyld may annotate what it is given; hand it a copy. The "static" tag lets
     # pyld keep the processed context between operations: the files never change.
@@ -131,7 +134,13 @@ def _memo_process_context(
     if hit is not None:
         return hit[0]
     result = _original_process_context(
-        self, active_ctx, local_ctx, options, override_protected, propagate, validate_scoped
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected,
+        propagate,
+        validate_scoped,
     )
     if len(_CONTEXT_MEMO) >= _CONTEXT_MEMO_MAX:
         _CONTEXT_MEMO.clear()
@@ -186,12 +195,16 @@ def canonize(document: dict) -> str:
             },
         )
     except jsonld.JsonLdError as exc:
-        cause = exc
-        while getattr(cause, "cause", None) is not None:
-            cause = cause.cause
-        url = (getattr(cause, "details", None) or {}).get("url")
+        cause, url = exc, None
+        while cause is not None:
+            details = getattr(cause, "details", None)
+            if isinstance(details, dict) and isinstance(details.get("url"), str):
+                url = details["url"]
+            if isinstance(cause, UnknownContext):
+                url = cause.url
+            cause = getattr(cause, "cause", None) or cause.__cause__
         if url:
             raise CanonicalisationError(f"unknown context {url}") from exc
-        raise CanonicalisationError(str(getattr(cause, "message", cause))[:300]) from exc
+        raise CanonicalisationError(str(exc).split("\n")[0][:300]) from exc
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
         raise CanonicalisationError(f"not valid JSON-LD: {exc}"[:300]) from exc

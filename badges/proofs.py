@@ -80,7 +80,10 @@ def sign(
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     options = proof_options(unsigned, verification_method, created)
     signature = private_key.sign(hash_data(unsigned, options))
-    return {**unsigned, "proof": {**options, "proofValue": multibase_b58_encode(signature)}}
+    return {
+        **unsigned,
+        "proof": {**options, "proofValue": multibase_b58_encode(signature)},
+    }
 
 
 @dataclass
@@ -125,4 +128,6 @@ def verify(parts: ProofParts, public_key: Ed25519PublicKey) -> bool:
         raise ProofError(f"proofValue: {exc}") from exc
     if len(signature) != 64:
         raise ProofError("proofValue is not a 64-byte Ed25519 signature")
-    return verify_signature(public_key, signature, hash_data(parts.unsigned, parts.proof))
+    return verify_signature(
+        public_key, signature, hash_data(parts.unsigned, parts.proof)
+    )

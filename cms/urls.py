@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("org/", include("cms.accounts.urls")),
+    path("", include("badges.urls")),
     path("", include("training.urls")),
     path("", include("credits.urls")),
     path("django-admin/", admin.site.urls),

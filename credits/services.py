@@ -98,7 +98,9 @@ def credit_record_append(
             head.seq, head.hash = record.seq, record.hash
             head.save(update_fields=["seq", "hash"])
             transaction.on_commit(
-                lambda: credit_recorded.send(sender=CreditRecord, record_id=record.pk)
+                lambda: credit_recorded.send(
+                    sender=CreditRecord, record_id=record.pk, reverses_id=None
+                )
             )
             return record
     except IntegrityError:
@@ -200,6 +202,11 @@ def credit_record_reverse(
         _add_to_totals(reversal)
         head.seq, head.hash = reversal.seq, reversal.hash
         head.save(update_fields=["seq", "hash"])
+        transaction.on_commit(
+            lambda: credit_recorded.send(
+                sender=CreditRecord, record_id=reversal.pk, reverses_id=record.pk
+            )
+        )
         return reversal
 
 

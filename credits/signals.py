@@ -3,4 +3,5 @@ listens: `badges` connects a receiver that issues the credential."""
 
 from django.dispatch import Signal
 
-credit_recorded = Signal()  # sender=CreditRecord, record_id=int
+# sender=CreditRecord, record_id=int, reverses_id=int | None (set for a reversal)
+credit_recorded = Signal()

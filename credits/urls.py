@@ -71,9 +71,4 @@ urlpatterns = [
         name="export_download",
     ),
     path("verify/transcript/", views.transcript_lookup, name="transcript_lookup"),
-    path(
-        "verify/transcript/<str:code>/",
-        views.transcript_verify,
-        name="transcript_verify",
-    ),
 ]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import selectors, services, transcripts
-from .ledger import record_digest
 from .models import Transcript
 
 
@@ -58,33 +57,6 @@ def my_transcript(request, fmt: str):
         )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
-
-
-def transcript_verify(request, code: str):
-    """Public: anyone holding a transcript checks it against the ledger."""
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("teacher__school"), code=code.strip().upper()
-    )
-    records = selectors.records_for(
-        teacher=transcript.teacher,
-        first_year=transcript.cycle_start,
-        last_year=transcript.cycle_end,
-    ).filter(seq__lte=transcript.last_seq)
-    records = list(records)
-    # The same records as when issued, each still matching its ledger hash.
-    intact = selectors.records_digest(records) == transcript.digest and all(
-        record_digest(r) == r.hash for r in records
-    )
-    name = transcript.teacher.real_name
-    return render(
-        request,
-        "credits/transcript_verify.html",
-        {
-            "t": transcript,
-            "intact": intact,
-            "masked_name": name[0] + "*" * (len(name) - 1),
-        },
-    )
 
 
 def transcript_lookup(request):

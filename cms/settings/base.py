@@ -259,6 +259,18 @@ WAGTAILDOCS_EXTENSIONS = [
 
 # --- Platform
 SITE_BASE_URL = WAGTAILADMIN_BASE_URL
+# Verifiable credentials (badges/). Private signing keys never go in the
+# database: CREDENTIAL_KEYS holds them as JSON, or CREDENTIAL_KEYS_FILE names a
+# secret file ({"issuer-slug": {"key-id": "z..."}}); `manage.py
+# credential_key_generate` makes one. Outside production a key is made on
+# first use (CREDENTIAL_AUTO_KEY) into the file.
+CREDENTIAL_KEYS = env("CREDENTIAL_KEYS", "")
+CREDENTIAL_KEYS_FILE = env(
+    "CREDENTIAL_KEYS_FILE", str(BASE_DIR / "var" / "credential-keys.json")
+)
+CREDENTIAL_AUTO_KEY = True
+# The did:web host (defaults to SITE_BASE_URL's host, port as %3A).
+CREDENTIAL_DID_HOST = env("CREDENTIAL_DID_HOST", "")
 # Pepper for the keyed hash of national ID numbers; never stored with the data.
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY")
 # A TrueType CJK font for PDFs (embedded as a subset); the first that exists.

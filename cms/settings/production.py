@@ -30,6 +30,11 @@ _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL (DATABASE_URL).")
 _required("REDIS_URL")
+# Credentials are signed only with keys put in place by an operator
+# (CREDENTIAL_KEYS or CREDENTIAL_KEYS_FILE); none is ever made on the fly, and
+# issuing without one fails with a message naming the missing key.
+CREDENTIAL_AUTO_KEY = False
+CREDENTIAL_KEYS_FILE = env("CREDENTIAL_KEYS_FILE", "")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -2,6 +2,7 @@
 REDIS_URL, set by `make test` to this machine's services); Celery stays eager in
 process unless a test starts a real worker itself."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -27,3 +28,10 @@ ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}  # noq
 # Uploaded and generated files of the test run go to throwaway folders.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-media-"))
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-private-"))
+
+# Signing keys of the test run: a throwaway secret file, shared with any Celery
+# worker a test starts (it inherits the environment).
+CREDENTIAL_KEYS_FILE = env("CREDENTIAL_KEYS_FILE", "") or str(
+    Path(tempfile.mkdtemp(prefix="tdl-keys-")) / "credential-keys.json"
+)
+os.environ["CREDENTIAL_KEYS_FILE"] = CREDENTIAL_KEYS_FILE

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from .models import AchievementDefinition, IssuedCredential, Issuer, IssuerKey
+
+
+class IssuerKeyInline(admin.TabularInline):
+    model = IssuerKey
+    extra = 0
+    fields = ["key_id", "public_key_multibase", "status", "created_at", "retired_at"]
+    readonly_fields = ["key_id", "public_key_multibase", "created_at", "retired_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are made with `manage.py credential_key_generate`
+
+
+@admin.register(Issuer)
+class IssuerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "organisation"]
+    inlines = [IssuerKeyInline]
+    autocomplete_fields = []
+
+
+@admin.register(AchievementDefinition)
+class AchievementDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["name", "source_type", "source_id", "achievement_type"]
+    search_fields = ["name", "source_type", "source_id"]
+    filter_horizontal = ["competencies"]
+
+
+@admin.register(IssuedCredential)
+class IssuedCredentialAdmin(admin.ModelAdmin):
+    list_display = ["name", "teacher", "kind", "issued_at", "revoked_at"]
+    list_filter = ["kind"]
+    search_fields = ["teacher__real_name", "teacher__staff_number", "name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

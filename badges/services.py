@@ -1,0 +1,228 @@
+"""Issuing and revoking credentials. Exactly one credential per ledger record
+(and one CLR per transcript), whatever retries or concurrent workers do."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from credits.models import CreditRecord
+from credits.services import credit_record_reverse
+
+from . import compose, keys, proofs, statuslist
+from .models import AchievementDefinition, IssuedCredential
+
+
+class NotRevocable(Exception):
+    pass
+
+
+def _definitions_for(records) -> dict:
+    pairs = {(r.source_type, r.source_id) for r in records}
+    if not pairs:
+        return {}
+    types = {p[0] for p in pairs}
+    found = AchievementDefinition.objects.filter(
+        source_type__in=types
+    ).prefetch_related("competencies")
+    return {
+        (d.source_type, d.source_id): d
+        for d in found
+        if (d.source_type, d.source_id) in pairs
+    }
+
+
+def _issuable(record: CreditRecord) -> bool:
+    # A reversal cancels a record; it earns nothing to certify (the original
+    # credential is revoked instead).
+    return record.reverses_id is None and record.hours > 0
+
+
+def credentials_issue(record_ids: list[int]) -> int:
+    """Issue the missing credentials of these records; returns how many were made.
+
+    Records that already have one are skipped, so calling this again (a retried
+    task, a second worker given the same ids) makes nothing twice: the unique
+    record column settles any race, and the loser's whole batch is retried
+    record by record."""
+    records = list(
+        CreditRecord.objects.filter(pk__in=record_ids, credential__isnull=True)
+        .select_related("teacher__user", "teacher__school")
+        .order_by("seq")
+    )
+    records = [r for r in records if _issuable(r)]
+    if not records:
+        return 0
+    definitions = _definitions_for(records)
+    by_issuer: dict = {}
+    for record in records:
+        issuer = keys.issuer_for_school(record.teacher.school)
+        by_issuer.setdefault(issuer.pk, (issuer, []))[1].append(record)
+    made = 0
+    for issuer, group in by_issuer.values():
+        try:
+            made += _issue_group(issuer, group, definitions)
+        except IntegrityError:
+            # Someone issued some of these meanwhile; do the rest one by one.
+            for record in group:
+                try:
+                    made += _issue_group(issuer, [record], definitions)
+                except IntegrityError:
+                    pass
+    return made
+
+
+def _issue_group(issuer, records, definitions) -> int:
+    key = keys.active_key(issuer)
+    secret = keys.private_key(key)
+    vm = keys.verification_method_id(key)
+    issuer_id = keys.issuer_did(issuer)
+    now = timezone.now()
+    created = compose.iso(now)
+    # Slots are reserved in a short transaction of their own, so workers
+    # signing in parallel only queue on the list row for a moment. A slot
+    # reserved by a batch that then loses a race stays unused, which is harmless.
+    with transaction.atomic():
+        slots = statuslist.allocate(issuer, len(records))
+    rows = []
+    for record, (status_list, index) in zip(records, slots, strict=True):
+        uid = uuid.uuid4()
+        unsigned, slug = compose.badge_credential(
+            uid=uid,
+            record=record,
+            issuer_id=issuer_id,
+            issuer_name=issuer.name,
+            status=statuslist.status_entry(status_list, index),
+            definition=definitions.get((record.source_type, record.source_id)),
+        )
+        rows.append(
+            IssuedCredential(
+                uid=uid,
+                kind=IssuedCredential.Kind.BADGE,
+                record=record,
+                teacher_id=record.teacher_id,
+                issuer=issuer,
+                key=key,
+                achievement_slug=slug,
+                name=unsigned["name"][:240],
+                status_list=status_list,
+                status_index=index,
+                document=proofs.sign(unsigned, secret, vm, created),
+                issued_at=now,
+            )
+        )
+    with transaction.atomic():
+        IssuedCredential.objects.bulk_create(rows)
+    return len(rows)
+
+
+def credential_for_record(record: CreditRecord) -> IssuedCredential | None:
+    credentials_issue([record.pk])
+    return IssuedCredential.objects.filter(record=record).first()
+
+
+def credential_revoke(
+    *, credential: IssuedCredential, by, reason: str
+) -> IssuedCredential:
+    """Revoke: the status bit is set and the ledger gets the reversing record,
+    in one transaction. Revoking twice changes nothing."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NotRevocable("请填写撤销原因。")
+    with transaction.atomic():
+        credential = IssuedCredential.objects.select_for_update().get(pk=credential.pk)
+        if credential.revoked_at is not None:
+            return credential
+        if credential.record_id is not None:
+            credit_record_reverse(
+                record=credential.record, reason=reason, recorded_by=by
+            )
+        statuslist.revoke_slot(credential.status_list_id, credential.status_index)
+        credential.revoked_at = timezone.now()
+        credential.revoked_by = by
+        credential.revoke_reason = reason[:200]
+        credential.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    return credential
+
+
+def revoke_for_reversal(reversal_id: int) -> None:
+    """A record reversed in the ledger by other means: its credential goes too."""
+    reversal = CreditRecord.objects.filter(pk=reversal_id).first()
+    if reversal is None or reversal.reverses_id is None:
+        return
+    with transaction.atomic():
+        credential = (
+            IssuedCredential.objects.select_for_update()
+            .filter(record_id=reversal.reverses_id, revoked_at__isnull=True)
+            .first()
+        )
+        if credential is None:
+            return
+        statuslist.revoke_slot(credential.status_list_id, credential.status_index)
+        credential.revoked_at = timezone.now()
+        credential.revoked_by = reversal.recorded_by
+        credential.revoke_reason = reversal.note[:200]
+        credential.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+
+
+def transcript_clr(*, transcript) -> IssuedCredential:
+    """The signed CLR of a transcript (made once; a transcript never changes)."""
+    existing = IssuedCredential.objects.filter(transcript=transcript).first()
+    if existing is not None:
+        return existing
+    from credits import selectors
+
+    teacher = transcript.teacher
+    records = list(
+        selectors.records_for(
+            teacher=teacher,
+            first_year=transcript.cycle_start,
+            last_year=transcript.cycle_end,
+        ).filter(seq__lte=transcript.last_seq)
+    )
+    credentials_issue([r.pk for r in records])
+    inner = [
+        c.document
+        for c in IssuedCredential.objects.filter(
+            record__in=records, revoked_at__isnull=True
+        ).order_by("record__seq")
+    ]
+    issuer = keys.issuer_for_school(teacher.school)
+    key = keys.active_key(issuer)
+    now = timezone.now()
+    uid = uuid.uuid4()
+    try:
+        with transaction.atomic():
+            ((status_list, index),) = statuslist.allocate(issuer, 1)
+            unsigned = compose.clr_credential(
+                uid=uid,
+                transcript=transcript,
+                teacher=teacher,
+                issuer_id=keys.issuer_did(issuer),
+                issuer_name=issuer.name,
+                credentials=inner,
+                issued_at=now,
+                status=statuslist.status_entry(status_list, index),
+            )
+            return IssuedCredential.objects.create(
+                uid=uid,
+                kind=IssuedCredential.Kind.CLR,
+                transcript=transcript,
+                teacher=teacher,
+                issuer=issuer,
+                key=key,
+                name=unsigned["name"][:240],
+                status_list=status_list,
+                status_index=index,
+                document=proofs.sign(
+                    unsigned,
+                    keys.private_key(key),
+                    keys.verification_method_id(key),
+                    compose.iso(now),
+                ),
+                issued_at=now,
+            )
+    except IntegrityError:
+        return IssuedCredential.objects.get(transcript=transcript)

@@ -1,0 +1,369 @@
+"""Verify a credential offline and say which check failed.
+
+Checks, in order: format, schema, issuer key, signature, status, validity
+dates. A check that could not be run (because an earlier one failed, or the
+information is held by someone else) is reported as not checked, never as
+passed. A ClrCredential also verifies every credential inside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import jsonld, keys, proofs, schema, statuslist
+from .models import IssuerKey, StatusList
+from .multikey import MultibaseError, public_key_from_multibase
+
+MAX_NESTED = 2000
+
+CHECKS = [
+    ("format", _("格式")),
+    ("schema", _("数据结构")),
+    ("issuer_key", _("签发方密钥")),
+    ("signature", _("签名")),
+    ("status", _("撤销状态")),
+    ("dates", _("有效期")),
+]
+LABELS = dict(CHECKS)
+
+
+@dataclass
+class Check:
+    code: str
+    ok: bool | None  # None: not checked
+    message: str
+
+    @property
+    def label(self):
+        return LABELS[self.code]
+
+    def as_dict(self) -> dict:
+        return {"check": self.code, "ok": self.ok, "message": str(self.message)}
+
+
+@dataclass
+class Report:
+    checks: list[Check]
+    summary: dict = field(default_factory=dict)
+    nested: list[Report] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        # Nothing failed, the signature itself was checked and holds, and so
+        # does every credential inside.
+        return (
+            all(c.ok is not False for c in self.checks)
+            and any(c.code == "signature" and c.ok is True for c in self.checks)
+            and all(n.ok for n in self.nested)
+        )
+
+    @property
+    def first_failure(self) -> Check | None:
+        for check in self.checks:
+            if check.ok is False:
+                return check
+        for inner in self.nested:
+            failed = inner.first_failure
+            if failed is not None:
+                return failed
+        return None
+
+    def as_dict(self) -> dict:
+        failed = self.first_failure
+        return {
+            "verified": self.ok,
+            "failed_check": failed.code if failed else None,
+            "checks": [c.as_dict() for c in self.checks],
+            "credential": self.summary,
+            "nested": [n.as_dict() for n in self.nested],
+        }
+
+
+def _types(value) -> list:
+    if isinstance(value, list):
+        return value
+    return [value] if value is not None else []
+
+
+def _parse_time(value) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", text
+    ):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment
+
+
+def _issuer_id(document: dict) -> str | None:
+    issuer = document.get("issuer")
+    if isinstance(issuer, str):
+        return issuer
+    if isinstance(issuer, dict) and isinstance(issuer.get("id"), str):
+        return issuer["id"]
+    return None
+
+
+def summarise(document: dict) -> dict:
+    issuer = document.get("issuer")
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement")
+    name_ids = [
+        i.get("identityHash")
+        for i in subject.get("identifier") or []
+        if isinstance(i, dict)
+        and i.get("identityType") == "ext:name"
+        and not i.get("hashed")
+    ]
+    types = [t for t in _types(document.get("type")) if t != "VerifiableCredential"]
+    summary = {
+        "id": document.get("id"),
+        "type": types[0] if types else None,
+        "name": document.get("name"),
+        "issuer_id": _issuer_id(document),
+        "issuer_name": issuer.get("name") if isinstance(issuer, dict) else None,
+        "subject_name": name_ids[0] if name_ids else None,
+        "valid_from": document.get("validFrom"),
+        "valid_until": document.get("validUntil"),
+    }
+    if isinstance(achievement, dict):
+        summary["achievement"] = achievement.get("name")
+        summary["alignment"] = [
+            a.get("targetName")
+            for a in achievement.get("alignment") or []
+            if isinstance(a, dict)
+        ]
+    if "creditsEarned" in subject:
+        summary["hours"] = subject.get("creditsEarned")
+    inner = subject.get("verifiableCredential")
+    if isinstance(inner, list):
+        summary["contains"] = len(inner)
+    return summary
+
+
+def _resolve_key(vm: str, issuer_id: str, extra_documents: dict | None):
+    """(public key, None) or (None, why not)."""
+    base, _sep, fragment = vm.partition("#")
+    if base != issuer_id:
+        return None, _("签名所用的密钥不属于该签发方。")
+    if base.startswith("did:key:"):
+        encoded = base[len("did:key:") :]
+        if fragment and fragment != encoded:
+            return None, _("did:key 的验证方法格式不正确。")
+        try:
+            return public_key_from_multibase(encoded), None
+        except (MultibaseError, ValueError):
+            return None, _("did:key 中的公钥无法解析。")
+    slug = keys.slug_for_did(base)
+    if slug is not None:
+        key = IssuerKey.objects.filter(issuer__slug=slug, key_id=fragment).first()
+        if key is None:
+            return None, _("签发方的 DID 文档中没有这把密钥。")
+        if key.status == IssuerKey.Status.COMPROMISED:
+            return None, _("这把密钥已被签发方标记为泄露，用它签发的证书不再可信。")
+        return public_key_from_multibase(key.public_key_multibase), None
+    document = (extra_documents or {}).get(base)
+    if isinstance(document, dict):
+        methods = [
+            m for m in document.get("verificationMethod") or [] if isinstance(m, dict)
+        ]
+        method = next((m for m in methods if m.get("id") == vm), None)
+        if method is None or vm not in (document.get("assertionMethod") or []):
+            return None, _("签发方的文档中没有这把用于签发的密钥。")
+        try:
+            return public_key_from_multibase(method.get("publicKeyMultibase", "")), None
+        except (MultibaseError, ValueError):
+            return None, _("签发方公钥无法解析。")
+    return None, _("签发方不是本平台，其密钥无法离线获取。")
+
+
+def _our_status_list(url: str) -> StatusList | None:
+    base = settings.SITE_BASE_URL.rstrip("/")
+    if not url.startswith(base + "/"):
+        return None
+    match = re.fullmatch(
+        r"/credentials/status/([-a-zA-Z0-9_]+)/(\d+)", urlsplit(url).path
+    )
+    if not match:
+        return None
+    return (
+        StatusList.objects.filter(
+            issuer__slug=match.group(1), number=int(match.group(2))
+        )
+        .only("id", "revoked")
+        .first()
+    )
+
+
+def _check_status(document: dict) -> Check:
+    entries = document.get("credentialStatus")
+    if entries is None:
+        return Check("status", True, _("该证书未设置撤销状态。"))
+    entries = entries if isinstance(entries, list) else [entries]
+    unknown = False
+    for entry in entries:
+        if (
+            not isinstance(entry, dict)
+            or entry.get("type") != "BitstringStatusListEntry"
+        ):
+            return Check("status", False, _("撤销状态条目格式不正确。"))
+        if entry.get("statusPurpose") != "revocation":
+            continue
+        url = entry.get("statusListCredential")
+        index = entry.get("statusListIndex")
+        if (
+            not isinstance(url, str)
+            or not isinstance(index, str)
+            or not index.isdigit()
+        ):
+            return Check("status", False, _("撤销状态条目缺少列表地址或序号。"))
+        status_list = _our_status_list(url)
+        if status_list is None:
+            unknown = True
+            continue
+        index = int(index)
+        if index >= len(bytes(status_list.revoked)) * 8:
+            return Check("status", False, _("撤销状态序号超出列表范围。"))
+        if statuslist.is_revoked(status_list, index):
+            return Check("status", False, _("该证书已被签发方撤销。"))
+    if unknown:
+        return Check("status", None, _("状态列表不在本平台，未能离线检查是否撤销。"))
+    return Check("status", True, _("未被撤销。"))
+
+
+def _check_dates(document: dict, proof: dict | None, now: datetime.datetime) -> Check:
+    valid_from = _parse_time(document.get("validFrom"))
+    if valid_from is None:
+        return Check("dates", False, _("生效时间（validFrom）缺失或格式不正确。"))
+    skew = datetime.timedelta(minutes=5)
+    if valid_from > now + skew:
+        return Check("dates", False, _("证书尚未生效。"))
+    if "validUntil" in document:
+        valid_until = _parse_time(document.get("validUntil"))
+        if valid_until is None:
+            return Check("dates", False, _("失效时间（validUntil）格式不正确。"))
+        if valid_until < now:
+            return Check("dates", False, _("证书已过有效期。"))
+    if proof is not None:
+        created = _parse_time(proof.get("created"))
+        if created is None:
+            return Check("dates", False, _("签名时间（created）缺失或格式不正确。"))
+        if created > now + skew:
+            return Check("dates", False, _("签名时间晚于当前时间。"))
+    return Check("dates", True, _("在有效期内。"))
+
+
+def verify_credential(
+    document,
+    *,
+    now: datetime.datetime | None = None,
+    extra_documents: dict | None = None,
+    _depth: int = 0,
+) -> Report:
+    now = now or timezone.now()
+    checks: list[Check] = []
+
+    def not_checked(*codes):
+        for code in codes:
+            checks.append(Check(code, None, _("前一项未通过，未检查。")))
+
+    # 1. format
+    problem = None
+    if not isinstance(document, dict):
+        problem = _("内容不是一个 JSON 对象。")
+    else:
+        contexts = document.get("@context")
+        if (
+            not isinstance(contexts, list)
+            or not contexts
+            or contexts[0] != jsonld.VC_V2
+        ):
+            problem = _("@context 的第一项必须是 W3C 可验证凭证 2.0 上下文。")
+        elif any(not isinstance(c, str) or c not in jsonld.PINNED for c in contexts):
+            problem = _("使用了本平台未收录的 JSON-LD 上下文，无法离线验证。")
+        elif "VerifiableCredential" not in _types(document.get("type")):
+            problem = _("type 中缺少 VerifiableCredential。")
+        elif _issuer_id(document) is None:
+            problem = _("缺少签发方（issuer）。")
+        elif not isinstance(document.get("credentialSubject"), dict):
+            problem = _("缺少证书主体（credentialSubject）。")
+    summary = summarise(document) if isinstance(document, dict) else {}
+    if problem:
+        checks.append(Check("format", False, problem))
+        not_checked("schema", "issuer_key", "signature", "status", "dates")
+        return Report(checks, summary)
+    try:
+        parts = proofs.split_proof(document)
+    except proofs.ProofError as exc:
+        checks.append(Check("format", False, _("签名（proof）不合规范：%s") % exc))
+        not_checked("schema", "issuer_key", "signature", "status", "dates")
+        return Report(checks, summary)
+    checks.append(
+        Check("format", True, _("W3C 可验证凭证 2.0，eddsa-rdfc-2022 签名。"))
+    )
+
+    # 2. schema
+    errors = schema.schema_errors(document)
+    if errors:
+        checks.append(
+            Check("schema", False, _("不符合 1EdTech 数据结构：") + "；".join(errors))
+        )
+    elif schema.schema_kind(document):
+        checks.append(Check("schema", True, _("符合 1EdTech JSON Schema。")))
+    else:
+        checks.append(
+            Check("schema", None, _("非 Open Badges / CLR 证书，未做结构校验。"))
+        )
+
+    # 3. issuer key
+    public_key, why = _resolve_key(
+        parts.verification_method, _issuer_id(document), extra_documents
+    )
+    if public_key is None:
+        checks.append(Check("issuer_key", False, why))
+        not_checked("signature")
+    else:
+        checks.append(
+            Check(
+                "issuer_key", True, _("密钥属于签发方：%s") % parts.verification_method
+            )
+        )
+        # 4. signature
+        try:
+            good = proofs.verify(parts, public_key)
+            message = (
+                _("签名有效，内容未被改动。")
+                if good
+                else _("签名与内容不符：证书内容被改动过，或不是用这把密钥签发的。")
+            )
+        except (proofs.ProofError, jsonld.CanonicalisationError) as exc:
+            good, message = False, _("无法校验签名：%s") % exc
+        checks.append(Check("signature", good, message))
+
+    # 5. status, 6. dates
+    checks.append(_check_status(document))
+    checks.append(_check_dates(document, parts.proof, now))
+
+    report = Report(checks, summary)
+    inner = document["credentialSubject"].get("verifiableCredential")
+    if _depth == 0 and isinstance(inner, list):
+        for credential in inner[:MAX_NESTED]:
+            report.nested.append(
+                verify_credential(
+                    credential, now=now, extra_documents=extra_documents, _depth=1
+                )
+            )
+    return report

@@ -1,0 +1,451 @@
+"""Public identity documents, credentials, the verify page and API, and the
+teacher's and HR's credential pages."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cms.accounts import scoping
+from credits import selectors as credit_selectors
+from credits import services as credit_services
+from credits.ledger import record_digest
+from credits.models import Transcript
+
+from . import keys, services, statuslist
+from .badge_svg import badge_svg
+from .models import AchievementDefinition, IssuedCredential, Issuer, StatusList
+from .verify import verify_credential
+
+MAX_UPLOAD = 2 * 1024 * 1024
+JSON_LD = "application/ld+json"
+
+
+def _json(document, *, content_type="application/json", filename=None) -> HttpResponse:
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    # Identity documents and credentials are public and read by other sites'
+    # verifiers in the browser.
+    response["Access-Control-Allow-Origin"] = "*"
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- identity and status ----------------------------------------------------
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def platform_did(request):
+    return _json(
+        keys.did_document(keys.platform_issuer()), content_type="application/did+json"
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def issuer_did(request, slug: str):
+    issuer = get_object_or_404(Issuer, slug=slug, organisation__isnull=False)
+    return _json(keys.did_document(issuer), content_type="application/did+json")
+
+
+@require_GET
+@cache_control(public=True, max_age=60)
+def status_list(request, slug: str, number: int):
+    status = get_object_or_404(
+        StatusList.objects.select_related("issuer"), issuer__slug=slug, number=number
+    )
+    return _json(statuslist.signed_list(status), content_type="application/vc+ld+json")
+
+
+# --- achievements -----------------------------------------------------------
+
+
+def _achievement(slug: str) -> dict:
+    definition = (
+        AchievementDefinition.objects.filter(slug=slug)
+        .prefetch_related("competencies")
+        .first()
+    )
+    issued = (
+        IssuedCredential.objects.filter(achievement_slug=slug)
+        .only("document")
+        .order_by("-id")
+        .first()
+    )
+    if issued is not None:
+        return issued.document["credentialSubject"]["achievement"]
+    if definition is not None:
+        return {
+            "name": definition.name,
+            "description": definition.description,
+            "criteria": {"narrative": definition.criteria},
+            "achievementType": definition.achievement_type,
+            "creditsAvailable": definition.credits_available,
+            "alignment": [
+                {"targetName": f"{c.code} {c.name}", "targetUrl": c.get_absolute_url()}
+                for c in definition.competencies.all()
+            ],
+        }
+    raise Http404
+
+
+@require_GET
+def achievement_detail(request, slug: str):
+    return render(
+        request,
+        "badges/achievement.html",
+        {"a": _achievement(slug), "slug": slug},
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def achievement_badge(request, slug: str):
+    achievement = _achievement(slug)
+    svg = badge_svg(
+        name=achievement.get("name", ""),
+        achievement_type=achievement.get("achievementType", "Course"),
+        hours=achievement.get("creditsAvailable"),
+        slug=slug,
+    )
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+# --- a credential -----------------------------------------------------------
+
+
+def _credential(uid) -> IssuedCredential:
+    return get_object_or_404(
+        IssuedCredential.objects.select_related("issuer", "teacher__school"), uid=uid
+    )
+
+
+@require_GET
+def credential_public(request, uid):
+    """The share link: what the credential says, checked live."""
+    credential = _credential(uid)
+    report = verify_credential(credential.document)
+    return render(
+        request,
+        "badges/credential.html",
+        {
+            "c": credential,
+            "report": report,
+            "share_url": request.build_absolute_uri(credential.get_absolute_url()),
+            "is_owner": request.user.is_authenticated
+            and credential.teacher.user_id == request.user.pk,
+        },
+    )
+
+
+@require_GET
+def credential_json(request, uid):
+    credential = _credential(uid)
+    return _json(
+        credential.document,
+        content_type=JSON_LD,
+        filename=f"credential-{credential.uid}.json",
+    )
+
+
+@require_GET
+def credential_badge(request, uid):
+    credential = _credential(uid)
+    if credential.achievement_slug:
+        return redirect("achievement_badge", slug=credential.achievement_slug)
+    svg = badge_svg(
+        name=credential.name, achievement_type="Award", slug=str(credential.uid)
+    )
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+# --- the teacher's own ------------------------------------------------------
+
+
+def _teacher(request):
+    profile = getattr(request.user, "teacher_profile", None)
+    if profile is None:
+        raise PermissionDenied
+    return profile
+
+
+@login_required
+def my_credentials(request):
+    teacher = _teacher(request)
+    # Records whose credential the worker has not signed yet.
+    pending = teacher.credit_records.filter(
+        credential__isnull=True,
+        reverses__isnull=True,
+        reversed_by__isnull=True,
+        hours__gt=0,
+    ).count()
+    credentials = (
+        IssuedCredential.objects.filter(teacher=teacher)
+        .select_related("record")
+        .only(
+            "uid",
+            "kind",
+            "name",
+            "issued_at",
+            "revoked_at",
+            "revoke_reason",
+            "record__hours",
+            "record__earned_on",
+        )
+    )
+    page = Paginator(credentials, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "badges/my_credentials.html",
+        {"page": page, "pending": pending},
+    )
+
+
+@login_required
+def my_transcript_clr(request):
+    teacher = _teacher(request)
+    transcript, _progress = credit_services.transcript_issue(
+        teacher=teacher, issued_by=request.user
+    )
+    credential = services.transcript_clr(transcript=transcript)
+    return _json(
+        credential.document,
+        content_type=JSON_LD,
+        filename=f"transcript-{teacher.staff_number}-{transcript.code}.clr.json",
+    )
+
+
+# --- verification -----------------------------------------------------------
+
+
+class BadInput(ValueError):
+    pass
+
+
+def parse_credential(raw: bytes | str):
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_UPLOAD:
+            raise BadInput(_("内容超过 2 MB，不像是一份证书。"))
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadInput(_("文件不是 UTF-8 编码的 JSON。")) from None
+    if not raw.strip():
+        raise BadInput(_("请粘贴证书 JSON，或选择证书文件。"))
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        line = getattr(exc, "lineno", None)
+        if line:
+            raise BadInput(
+                _("不是有效的 JSON（第 %(line)s 行附近有错误）。") % {"line": line}
+            ) from None
+        raise BadInput(_("不是有效的 JSON。")) from None
+    if isinstance(document, dict) and isinstance(
+        document.get("verifiableCredential"), dict
+    ):
+        document = document["verifiableCredential"]
+    if not isinstance(document, dict):
+        raise BadInput(_("证书应当是一个 JSON 对象。"))
+    return document
+
+
+@require_http_methods(["GET", "POST"])
+def verify_page(request):
+    context = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is not None:
+                if upload.size > MAX_UPLOAD:
+                    raise BadInput(_("文件超过 2 MB，不像是一份证书。"))
+                raw = upload.read()
+            else:
+                raw = request.POST.get("credential", "")
+                context["pasted"] = raw[:MAX_UPLOAD]
+            document = parse_credential(raw)
+        except BadInput as exc:
+            context["error"] = str(exc)
+        else:
+            context["report"] = _safe_verify(document)
+    return render(
+        request,
+        "badges/verify.html",
+        context,
+        status=400 if context.get("error") else 200,
+    )
+
+
+def _safe_verify(document):
+    try:
+        return verify_credential(document)
+    except (RecursionError, MemoryError):
+        from .verify import Check, Report
+
+        return Report([Check("format", False, _("证书结构嵌套过深，无法处理。"))])
+
+
+@csrf_exempt
+@require_http_methods(["POST", "OPTIONS"])
+def verify_api(request):
+    """POST a credential (JSON body); get every check back as JSON."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+    else:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > MAX_UPLOAD:
+            response = JsonResponse(
+                {
+                    "verified": False,
+                    "error": "payload_too_large",
+                    "message": _("内容超过 2 MB。"),
+                },
+                status=413,
+            )
+        else:
+            try:
+                document = parse_credential(request.body)
+            except BadInput as exc:
+                response = JsonResponse(
+                    {"verified": False, "error": "malformed", "message": str(exc)},
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            else:
+                response = JsonResponse(
+                    _safe_verify(document).as_dict(),
+                    json_dumps_params={"ensure_ascii": False},
+                )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    return response
+
+
+def transcript_verify(request, code: str):
+    """Public, from the QR code on a transcript: the ledger check, and the
+    signed CLR checked like any uploaded credential."""
+    transcript = get_object_or_404(
+        Transcript.objects.select_related("teacher__school"), code=code.strip().upper()
+    )
+    records = list(
+        credit_selectors.records_for(
+            teacher=transcript.teacher,
+            first_year=transcript.cycle_start,
+            last_year=transcript.cycle_end,
+        ).filter(seq__lte=transcript.last_seq)
+    )
+    intact = credit_selectors.records_digest(records) == transcript.digest and all(
+        record_digest(r) == r.hash for r in records
+    )
+    clr = services.transcript_clr(transcript=transcript)
+    name = transcript.teacher.real_name
+    return render(
+        request,
+        "badges/transcript_verify.html",
+        {
+            "t": transcript,
+            "intact": intact,
+            "clr": clr,
+            "report": verify_credential(clr.document),
+            "masked_name": name[0] + "*" * (len(name) - 1),
+        },
+    )
+
+
+# --- HR ---------------------------------------------------------------------
+
+
+def _require_admin(user):
+    if not scoping.can_administer_teachers(user):
+        raise PermissionDenied
+
+
+def _visible_credentials(user):
+    return IssuedCredential.objects.filter(
+        teacher__in=scoping.teachers_visible_to(user)
+    )
+
+
+@login_required
+def org_credentials(request):
+    _require_admin(request.user)
+    q = request.GET.get("q", "").strip()
+    credentials = _visible_credentials(request.user).select_related("teacher__school")
+    if q:
+        credentials = credentials.filter(
+            Q(teacher__real_name__contains=q)
+            | Q(teacher__staff_number=q)
+            | Q(name__contains=q)
+        )
+    if request.GET.get("revoked") == "1":
+        credentials = credentials.filter(revoked_at__isnull=False)
+    page = Paginator(
+        credentials.only(
+            "uid",
+            "kind",
+            "name",
+            "issued_at",
+            "revoked_at",
+            "teacher__real_name",
+            "teacher__staff_number",
+            "teacher__school__name",
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "badges/org_credentials.html",
+        {"page": page, "q": q, "querystring": params.urlencode()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_credential_revoke(request, uid):
+    _require_admin(request.user)
+    credential = get_object_or_404(
+        _visible_credentials(request.user).select_related("teacher__school", "record"),
+        uid=uid,
+    )
+    error = None
+    if request.method == "POST":
+        if credential.revoked_at is not None:
+            messages.info(request, _("该证书已撤销，无需重复操作。"))
+            return redirect("org_credentials")
+        try:
+            services.credential_revoke(
+                credential=credential,
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+        except services.NotRevocable as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request,
+                _("已撤销“%(name)s”，学分银行已记入冲销记录。")
+                % {"name": credential.name},
+            )
+            return redirect("org_credentials")
+    return render(
+        request,
+        "badges/org_revoke.html",
+        {"c": credential, "error": error},
+        status=400 if error else 200,
+    )
