@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -183,15 +184,68 @@ class CanonicalisationError(ValueError):
     """The document is not JSON-LD we can canonicalise offline."""
 
 
+# --- Safe mode ---------------------------------------------------------------
+#
+# A property the contexts do not define, or a type or id that stays a relative
+# IRI, silently vanishes from the RDF that gets signed: it could be changed
+# without breaking the signature. Like the reference JS implementation's safe
+# mode, we refuse such documents outright, when signing and when verifying.
+
+_ABSOLUTE = re.compile(r"^(_:|[A-Za-z][A-Za-z0-9+.\-]*:)")
+
+
+class _Unsafe(jsonld.JsonLdError):
+    def __init__(self, message: str):
+        super().__init__(message, "jsonld.SafeModeError", {}, code="safe mode")
+
+
+def _dropped(prop):
+    raise _Unsafe(f"property not defined by the contexts: {prop}")
+
+
+def _check_expanded(node) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _check_expanded(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "@id":
+            if isinstance(value, str) and not _ABSOLUTE.match(value):
+                raise _Unsafe(f"relative IRI: {value}")
+        elif key == "@type":
+            for t in value if isinstance(value, list) else [value]:
+                if isinstance(t, str) and not _ABSOLUTE.match(t) and t != "@json":
+                    raise _Unsafe(f"type not defined by the contexts: {t}")
+        elif key == "@value":
+            continue
+        else:
+            _check_expanded(value)
+
+
+class _SafeProcessor(jsonld.JsonLdProcessor):
+    def __init__(self):
+        super().__init__(on_property_dropped=_dropped)
+
+    def expand(self, input_, options):
+        expanded = super().expand(input_, options)
+        _check_expanded(expanded)
+        return expanded
+
+
 def canonize(document: dict) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads of ``document``."""
     try:
-        return jsonld.normalize(
+        return _SafeProcessor().normalize(
             document,
             {
                 "algorithm": "URDNA2015",
                 "format": "application/n-quads",
                 "documentLoader": document_loader,
+                # No document base: a relative IRI stays relative (and is refused)
+                # instead of being resolved against some default.
+                "base": None,
             },
         )
     except jsonld.JsonLdError as exc:
@@ -205,6 +259,11 @@ def canonize(document: dict) -> str:
             cause = getattr(cause, "cause", None) or cause.__cause__
         if url:
             raise CanonicalisationError(f"unknown context {url}") from exc
+        unsafe = exc
+        while unsafe is not None and not isinstance(unsafe, _Unsafe):
+            unsafe = getattr(unsafe, "cause", None) or unsafe.__cause__
+        if unsafe is not None:
+            raise CanonicalisationError(unsafe.args[0]) from exc
         raise CanonicalisationError(str(exc).split("\n")[0][:300]) from exc
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
         raise CanonicalisationError(f"not valid JSON-LD: {exc}"[:300]) from exc

@@ -124,7 +124,8 @@ def test_context_memo_never_changes_a_canonical_form(name):
     document = json.loads(read(name))
     documents = [document]
     tampered = copy.deepcopy(document)
-    tampered["credentialSubject"]["type"] = ["AchievementSubject", "Extra"]
+    tampered["name"] = tampered["name"] + "!"
+    tampered["issuer"] = {"id": "did:example:other", "type": ["Profile"], "name": "x"}
     documents.append(tampered)
     with_memo = [jsonld.canonize(d) for d in documents * 2]
     jsonld.memo_enabled = False
@@ -138,4 +139,25 @@ def test_context_memo_never_changes_a_canonical_form(name):
 def test_unknown_context_is_refused_without_touching_the_network():
     document = {"@context": ["https://example.org/ctx"], "name": "x"}
     with pytest.raises(jsonld.CanonicalisationError, match="example.org"):
+        jsonld.canonize(document)
+
+
+def test_undefined_types_are_refused_like_the_js_safe_mode():
+    """A type no context defines would drop out of the signed RDF, so it could
+    be changed without breaking the signature: refuse the document instead."""
+    document = json.loads(read("1edtech-ob/signed.json"))
+    del document["proof"]
+    document["credentialSchema"] = [
+        {
+            "id": "https://example.org/schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
+    with pytest.raises(
+        jsonld.CanonicalisationError, match="1EdTechJsonSchemaValidator2019"
+    ):
+        jsonld.canonize(document)
+    document = json.loads(read("1edtech-ob/signed.json"))
+    document["credentialSubject"]["achievement"]["id"] = "teamwork"
+    with pytest.raises(jsonld.CanonicalisationError, match="relative IRI"):
         jsonld.canonize(document)

@@ -1,0 +1,117 @@
+"""An independent implementation agrees with us: the reference JavaScript
+verifier (@digitalbazaar/vc + eddsa-rdfc-2022) accepts what we sign, and
+rejects every single-field change that we reject."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from badges import services, statuslist
+from badges.models import StatusList
+from badges.verify import verify_credential
+from credits.services import transcript_issue
+
+from .conftest import credential_of
+from .js import js_verify
+
+pytestmark = pytest.mark.django_db
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def leaf_paths(node, prefix=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from leaf_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from leaf_paths(value, (*prefix, index))
+    else:
+        yield prefix
+
+
+def mutated(document, path):
+    doc = copy.deepcopy(document)
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    value = node[path[-1]]
+    if isinstance(value, bool):
+        node[path[-1]] = not value
+    elif isinstance(value, (int, float)):
+        node[path[-1]] = value + 1
+    elif isinstance(value, str) and value:
+        # Change one character (a CJK one where there is one).
+        i = next((n for n, ch in enumerate(value) if ord(ch) > 0x2E80), len(value) - 1)
+        node[path[-1]] = value[:i] + chr(ord(value[i]) + 1) + value[i + 1 :]
+    else:
+        node[path[-1]] = "x"
+    return doc
+
+
+def test_js_reference_verifier_accepts_ours_and_rejects_every_single_field_change(
+    credited, tmp_path
+):
+    badge = credential_of(credited).document
+    transcript, _ = transcript_issue(teacher=credited)
+    clr = services.transcript_clr(transcript=transcript).document
+    status_list = statuslist.signed_list(StatusList.objects.first())
+
+    vector = json.loads((VECTORS / "1edtech-ob/signed.json").read_text())
+    vector_keys = json.loads((VECTORS / "1edtech-ob/keys.json").read_text())
+    vm = vector["proof"]["verificationMethod"]
+    controller = vm.split("#")[0]
+    extra = {
+        controller: {
+            "@context": [
+                "https://www.w3.org/ns/did/v1",
+                "https://w3id.org/security/multikey/v1",
+            ],
+            "id": controller,
+            "verificationMethod": [
+                {
+                    "id": vm,
+                    "type": "Multikey",
+                    "controller": controller,
+                    "publicKeyMultibase": vector_keys["publicKeyMultibase"],
+                }
+            ],
+            "assertionMethod": [vm],
+        }
+    }
+
+    unsigned = {k: v for k, v in badge.items() if k != "proof"}
+    paths = [p for p in leaf_paths(unsigned)]
+    assert len(paths) > 30
+    tampered = [mutated(badge, p) for p in paths]
+    # Changing the proof's own options must fail too.
+    for key in ("created", "verificationMethod"):
+        tampered.append(mutated(badge, ("proof", key)))
+
+    genuine = [badge, clr, status_list, vector]
+    results = js_verify(genuine + tampered, tmp_path, extra=extra)
+    assert [r["verified"] for r in results[:4]] == [True, True, True, True], results[:4]
+    js_accepted = [
+        (p, r) for p, r in zip(paths, results[4:], strict=False) if r["verified"]
+    ]
+    assert js_accepted == []
+    assert not any(r["verified"] for r in results[4:])
+
+    # Ours agrees on every one.
+    assert all(verify_credential(d, extra_documents=extra).ok for d in genuine)
+    ours_accepted = [d for d in tampered if verify_credential(d).ok]
+    assert ours_accepted == []
+
+
+def test_js_verifier_rejects_a_changed_clr(credited, tmp_path):
+    transcript, _ = transcript_issue(teacher=credited)
+    clr = services.transcript_clr(transcript=transcript).document
+    changed = copy.deepcopy(clr)
+    changed["name"] = changed["name"].replace("林晓", "林晚")
+    inner = copy.deepcopy(clr)
+    inner["credentialSubject"]["verifiableCredential"][0]["validFrom"] = (
+        "2020-01-01T00:00:00Z"
+    )
+    results = js_verify([changed, inner], tmp_path)
+    assert [r["verified"] for r in results] == [False, False]
