@@ -44,7 +44,14 @@ endef
 system-deps:
 	$(call apt_ensure,$(APT_RUN))
 
-test-deps:
+# The reference JavaScript credential verifier the interop tests run (Node.js
+# and npm from the machine; exact versions from tests/interop/package-lock.json).
+INTEROP := tests/interop
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-deps: $(INTEROP)/node_modules/.installed
 	$(call apt_ensure,$(APT_TEST))
 
 # The whole suite, against this machine's PostgreSQL and Redis.
@@ -66,4 +73,4 @@ bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache
+	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules

@@ -247,7 +247,7 @@ def parse_credential(raw: bytes | str):
         raise BadInput(_("请粘贴证书 JSON，或选择证书文件。"))
     try:
         document = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         line = getattr(exc, "lineno", None)
         if line:
             raise BadInput(
