@@ -263,6 +263,7 @@ def test_hr_sees_and_revokes_only_their_own_teachers(client, credited, district_
     client.force_login(hr_b1)
     listing = client.get(reverse("org_credentials")).content.decode()
     assert other.real_name in listing and credited.real_name not in listing
+    assert str(theirs.uid) in listing and str(mine.uid) not in listing
     assert (
         client.get(reverse("org_credential_revoke", args=[mine.uid])).status_code == 404
     )
