@@ -120,3 +120,62 @@ def test_worker_applies_a_teacher_import(
     teacher_import_apply_task.apply_async(args=[imp.pk], queue=worker.queue)
     assert wait_for(lambda: worker.tasks_succeeded() == 2)
     assert TeacherProfile.objects.filter(staff_number__startswith="W").count() == 2
+
+
+@pytest.mark.worker
+def test_worker_issues_credentials_once_under_redelivery(
+    celery_worker_process, district_tree
+):
+    """The credential task runs in the real worker (its own process, keys from
+    the shared secret file); delivered twice, it still makes one credential."""
+    import datetime
+    from decimal import Decimal
+
+    from badges.models import IssuedCredential
+    from badges.signals import issue_on_record
+    from badges.tasks import credentials_issue_task
+    from badges.verify import verify_credential
+    from credits.models import CreditRecord, CreditRuleSet
+    from credits.rules import DEFAULT_CONFIG
+    from credits.services import credit_record_append
+    from credits.signals import credit_recorded
+
+    CreditRuleSet.objects.get_or_create(
+        region=None,
+        effective_from=datetime.date(2020, 1, 1),
+        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
+    )
+    teacher = district_tree["teachers"]["SA1"][0]
+    # Recorded without the automatic hand-off, so the test sends the task itself.
+    credit_recorded.disconnect(
+        issue_on_record, sender=CreditRecord, dispatch_uid="badges_issue_on_record"
+    )
+    try:
+        records = [
+            credit_record_append(
+                teacher=teacher,
+                kind="online_course",
+                category="信息技术应用",
+                source_type="training.course",
+                source_id=str(n),
+                source_title=f"课程{n}",
+                hours=Decimal(4),
+                earned_on=datetime.date.today(),
+                idempotency_key=f"worker:{n}",
+            )
+            for n in range(5)
+        ]
+    finally:
+        credit_recorded.connect(
+            issue_on_record, sender=CreditRecord, dispatch_uid="badges_issue_on_record"
+        )
+    ids = [r.pk for r in records]
+    worker = celery_worker_process
+    credentials_issue_task.apply_async(args=[ids], queue=worker.queue)
+    credentials_issue_task.apply_async(args=[ids], queue=worker.queue)
+    assert wait_for(lambda: worker.tasks_succeeded() == 2), worker.log_path.read_text()[
+        -2000:
+    ]
+    issued = IssuedCredential.objects.filter(record_id__in=ids)
+    assert issued.count() == 5
+    assert all(verify_credential(c.document).ok for c in issued)
