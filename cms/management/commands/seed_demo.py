@@ -3,6 +3,7 @@ Running it again changes nothing."""
 
 from django.core.management.base import BaseCommand
 
+from badges.demo import seed_achievements
 from cms.accounts.demo import DEMO_PASSWORD, DemoPeople
 from credits.demo import seed_credits
 from training.demo import seed_training
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins = DemoPeople(self.stdout).build()
         self.stdout.write(seed_training())
+        self.stdout.write(seed_achievements())
         self.stdout.write(seed_credits())
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
         for label, email in logins:

@@ -57,7 +57,6 @@ class Command(BaseCommand):
                                 instrument=instrument,
                                 status=AssessmentAttempt.Status.SUBMITTED,
                                 submitted_at=when,
-                                is_latest=term_index == terms - 1,
                             )
                             for t in chunk
                         ]
