@@ -7,4 +7,4 @@ class BadgesConfig(AppConfig):
     verbose_name = _("可验证证书")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

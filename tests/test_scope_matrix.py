@@ -28,6 +28,8 @@ LISTS = [
     ("org_credits_xlsx", {}),
     ("recognition_queue", {}),
     ("recognition_queue", {"status": "approved"}),
+    ("org_credentials", {}),
+    ("org_credentials", {"revoked": "1"}),
     ("dashboard", {}),
 ]
 
@@ -95,6 +97,16 @@ def world(district_tree, django_capture_on_commit_callbacks):
             evidence="recognition/x.pdf",
             evidence_name="x.pdf",
         )
+    from badges.services import credentials_issue
+    from credits.models import CreditRecord
+
+    credentials_issue(
+        list(
+            CreditRecord.objects.filter(teacher__in=strangers).values_list(
+                "pk", flat=True
+            )
+        )
+    )
     return {"strangers": strangers, **district_tree}
 
 
@@ -122,8 +134,18 @@ def test_object_urls_of_another_school_are_refused(client, world, hr_a1):
         reverse("recognition_review", args=[request.pk]),
         reverse("recognition_evidence", args=[request.pk]),
     ]
+    credential = stranger.credentials.first()
+    refused.append(reverse("org_credential_revoke", args=[credential.uid]))
     for url in refused:
         assert client.get(url).status_code in (403, 404), url
+    assert (
+        client.post(
+            reverse("org_credential_revoke", args=[credential.uid]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
+    credential.refresh_from_db()
+    assert credential.revoked_at is None
     assert (
         client.post(
             reverse("recognition_review", args=[request.pk]), {"decision": "approve"}
