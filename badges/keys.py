@@ -107,6 +107,28 @@ def platform_issuer() -> Issuer:
     return issuer
 
 
+def issuers_for_schools(schools) -> dict:
+    """{school id: issuer} for many schools with two queries in all."""
+    org_issuers = list(
+        Issuer.objects.filter(organisation__isnull=False).select_related("organisation")
+    )
+    platform = None
+    out = {}
+    for school in schools:
+        best = None
+        for issuer in org_issuers:
+            path = issuer.organisation.path
+            if school.path.startswith(path) and (
+                best is None or len(path) > len(best.organisation.path)
+            ):
+                best = issuer
+        if best is None:
+            platform = platform or platform_issuer()
+            best = platform
+        out[school.pk] = best
+    return out
+
+
 def issuer_for_school(school) -> Issuer:
     """The nearest issuer at or above the school in the organisation tree,
     else the platform."""

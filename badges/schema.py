@@ -15,7 +15,11 @@ import json
 from functools import cache
 from pathlib import Path
 
+import fastjsonschema
 from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT4
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 FILES = {
@@ -43,13 +47,35 @@ def _vc2(node):
 
 
 @cache
-def validator(kind: str) -> Draft4Validator:
+def _schema(kind: str) -> dict:
     schema = json.loads((SCHEMA_DIR / FILES[kind]).read_text(encoding="utf-8"))
     schema = _vc2(schema)
     status = schema.get("$defs", {}).get("CredentialStatus")
     if status is not None:
         status["additionalProperties"] = True
-    return Draft4Validator(schema)
+    return schema
+
+
+def _offline(uri: str):
+    raise NoSuchResource(ref=uri)
+
+
+@cache
+def validator(kind: str) -> Draft4Validator:
+    """The reference validator: slow, but says where every problem is. Its
+    references resolve within the file; nothing is ever fetched."""
+    schema = _schema(kind)
+    resource = Resource.from_contents(schema, default_specification=DRAFT4)
+    registry = Registry(retrieve=_offline).with_resource(schema["$id"], resource)
+    return Draft4Validator(schema, registry=registry)
+
+
+@cache
+def _compiled(kind: str):
+    """The same schema compiled to Python: answers valid/invalid quickly."""
+    return fastjsonschema.compile(
+        _schema(kind), handlers={"http": _offline, "https": _offline}
+    )
 
 
 def schema_kind(document: dict) -> str | None:
@@ -65,6 +91,11 @@ def schema_errors(document: dict, limit: int = 5) -> list[str]:
     kind = schema_kind(document)
     if kind is None:
         return []
+    try:
+        _compiled(kind)(document)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # invalid: let the reference validator explain where and why
     errors = sorted(validator(kind).iter_errors(document), key=lambda e: list(e.path))
     out = []
     for error in errors[:limit]:

@@ -57,8 +57,10 @@ def credentials_issue(record_ids: list[int]) -> int:
         return 0
     definitions = _definitions_for(records)
     by_issuer: dict = {}
+    schools = {r.teacher.school_id: r.teacher.school for r in records}
+    school_issuers = keys.issuers_for_schools(schools.values())
     for record in records:
-        issuer = keys.issuer_for_school(record.teacher.school)
+        issuer = school_issuers[record.teacher.school_id]
         by_issuer.setdefault(issuer.pk, (issuer, []))[1].append(record)
     made = 0
     for issuer, group in by_issuer.values():

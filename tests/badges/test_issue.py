@@ -275,3 +275,16 @@ def test_concurrent_issuers_make_one_credential(rules, district_tree):
         t.join()
     assert not errors
     assert IssuedCredential.objects.filter(record=record).count() == 1
+
+
+def test_status_entries_pointing_nowhere_fail_the_status_check(credited):
+    document = copy.deepcopy(credential_of(credited).document)
+    status = document["credentialStatus"]
+    status["statusListIndex"] = "999999999"
+    report = verify_credential(document)
+    assert checks(report)["status"] is False
+    assert "超出" in str(next(c for c in report.checks if c.code == "status").message)
+    status["statusListIndex"] = "5"
+    status["statusListCredential"] = status["statusListCredential"][:-1] + "99"
+    report = verify_credential(document)
+    assert "不存在" in str(next(c for c in report.checks if c.code == "status").message)
