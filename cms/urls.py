@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("org/", include("cms.accounts.urls")),
     path("", include("badges.urls")),
+    path("", include("portfolios.urls")),
     path("", include("training.urls")),
     path("", include("credits.urls")),
     path("django-admin/", admin.site.urls),

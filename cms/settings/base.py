@@ -184,6 +184,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "credits.tasks.compliance_reminders_task",
         "schedule": crontab(minute=0, hour=9, day_of_month=1, month_of_year="10,11,12"),
     },
+    # Every night: recompute all teacher portraits (set-based, minutes at district scale).
+    "portraits-recompute": {
+        "task": "portfolios.recompute",
+        "schedule": crontab(minute=30, hour=2),
+    },
 }
 
 # --- Email: console unless an SMTP server is configured.

@@ -1,0 +1,189 @@
+"""How a portrait is computed, for everyone at once (set-based).
+
+Sources and weights (also shown to teachers at /portrait/method/):
+
+- Self-view: her latest self-assessment (``AssessmentResult.is_latest``), the
+  dimension and indicator scores (1-5) exactly as scored.
+- Evidence: reviews of her artefacts. For each indicator, the level given in the
+  most recent completed review that rated it counts (older ratings of the same
+  indicator are superseded); a dimension's evidence score is the plain mean of its
+  rated indicators. Indicators nobody rated do not count as zero: they are absent.
+- Credits: hours this cycle from the ledger's yearly totals, under the rule set in
+  force for her school today; ``credits_behind`` uses the same test as the HR
+  compliance list (under the yearly minimum this year, or under the minimum for
+  the cycle's past years).
+- Credentials: her badges that are not revoked. Goals: those not yet achieved.
+
+A run reads each source once per chunk of 5,000 teachers and writes the chunk
+with one upsert, so 20,000 teachers take a handful of queries per chunk.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils import timezone
+
+from cms.accounts.models import Organisation, TeacherProfile
+
+CHUNK = 5000
+
+
+def dimension_of(code: str) -> str:
+    return code.split(".", 1)[0]
+
+
+def evidence_levels(reviews) -> dict[int, dict[str, int]]:
+    """{teacher id: {indicator code: level}} from (teacher, levels, reviewed_at)
+    rows, the newest rating of each indicator winning."""
+    latest: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for teacher_id, levels, reviewed_at in reviews:
+        for code, level in (levels or {}).items():
+            seen = latest[teacher_id].get(code)
+            if seen is None or reviewed_at > seen[1]:
+                latest[teacher_id][code] = (int(level), reviewed_at)
+    return {t: {c: v[0] for c, v in codes.items()} for t, codes in latest.items()}
+
+
+def dimension_means(levels: dict[str, int]) -> dict[str, str]:
+    sums: dict[str, list[int]] = defaultdict(list)
+    for code, level in levels.items():
+        sums[dimension_of(code)].append(level)
+    return {
+        dim: str((Decimal(sum(v)) / len(v)).quantize(Decimal("0.01")))
+        for dim, v in sorted(sums.items())
+    }
+
+
+def _cycle_rules(school_ids, on):
+    from credits.rules import cycle_bounds, rule_set_in_force
+
+    rules = {}
+    schools = Organisation.objects.in_bulk(school_ids)
+    for school_id, school in schools.items():
+        config = rule_set_in_force(school=school, on=on).config
+        first, last = cycle_bounds(config, on)
+        minimum = Decimal(str(config["cycle"].get("min_hours_per_year", 0)))
+        rules[school_id] = (first, last, minimum)
+    return rules
+
+
+def portraits_recompute(*, teacher_ids=None, on: datetime.date | None = None) -> int:
+    from badges.models import IssuedCredential
+    from credits.models import CreditYearTotal
+    from training.models import AssessmentResult
+
+    from .models import EvidenceReview, Goal, Portrait
+
+    on = on or timezone.localdate()
+    now = timezone.now()
+    teachers = TeacherProfile.objects.order_by("id")
+    if teacher_ids is not None:
+        teachers = teachers.filter(id__in=teacher_ids)
+    rows = list(teachers.values_list("id", "school_id"))
+    rules = _cycle_rules({s for _, s in rows}, on)
+    done = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        ids = [t for t, _ in chunk]
+        latest = {
+            t: (scores, when)
+            for t, scores, when in AssessmentResult.objects.filter(
+                teacher_id__in=ids, is_latest=True
+            ).values_list("teacher_id", "scores", "submitted_at")
+        }
+        counts = dict(
+            AssessmentResult.objects.filter(teacher_id__in=ids)
+            .values("teacher_id")
+            .annotate(n=Count("id"))
+            .values_list("teacher_id", "n")
+        )
+        evidence = evidence_levels(
+            EvidenceReview.objects.filter(
+                evidence__teacher_id__in=ids, status=EvidenceReview.Status.DONE
+            ).values_list("evidence__teacher_id", "levels", "reviewed_at")
+        )
+        review_counts = dict(
+            EvidenceReview.objects.filter(
+                evidence__teacher_id__in=ids, status=EvidenceReview.Status.DONE
+            )
+            .values("evidence__teacher_id")
+            .annotate(n=Count("id"))
+            .values_list("evidence__teacher_id", "n")
+        )
+        first_year = min((r[0] for r in rules.values()), default=on.year)
+        totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for t, year, hours in CreditYearTotal.objects.filter(
+            teacher_id__in=ids, year__gte=first_year
+        ).values_list("teacher_id", "year", "hours"):
+            totals[t][year] = hours
+        credentials = dict(
+            IssuedCredential.objects.filter(
+                teacher_id__in=ids, kind="badge", revoked_at__isnull=True
+            )
+            .values("teacher_id")
+            .annotate(n=Count("id"))
+            .values_list("teacher_id", "n")
+        )
+        goals = dict(
+            Goal.objects.filter(teacher_id__in=ids, achieved_at__isnull=True)
+            .values("teacher_id")
+            .annotate(n=Count("id"))
+            .values_list("teacher_id", "n")
+        )
+        portraits = []
+        for teacher_id, school_id in chunk:
+            first, last, minimum = rules[school_id]
+            years = totals.get(teacher_id, {})
+            cycle_hours = sum(
+                (h for y, h in years.items() if first <= y <= last), Decimal(0)
+            )
+            behind = years.get(
+                on.year, Decimal(0)
+            ) < minimum or cycle_hours < minimum * (on.year - first)
+            scores, assessed_at = latest.get(teacher_id, (None, None))
+            portraits.append(
+                Portrait(
+                    teacher_id=teacher_id,
+                    self_dimensions={
+                        c: v["score"]
+                        for c, v in (scores or {}).get("dimensions", {}).items()
+                    },
+                    self_indicators={
+                        c: v["score"]
+                        for c, v in (scores or {}).get("indicators", {}).items()
+                    },
+                    evidence_dimensions=dimension_means(evidence.get(teacher_id, {})),
+                    evidence_reviews=review_counts.get(teacher_id, 0),
+                    assessed_at=assessed_at,
+                    assessments=counts.get(teacher_id, 0),
+                    cycle_hours=cycle_hours,
+                    credits_behind=behind,
+                    credentials=credentials.get(teacher_id, 0),
+                    goals_open=goals.get(teacher_id, 0),
+                    computed_at=now,
+                )
+            )
+        Portrait.objects.bulk_create(
+            portraits,
+            update_conflicts=True,
+            unique_fields=["teacher"],
+            update_fields=[
+                "self_dimensions",
+                "self_indicators",
+                "evidence_dimensions",
+                "evidence_reviews",
+                "assessed_at",
+                "assessments",
+                "cycle_hours",
+                "credits_behind",
+                "credentials",
+                "goals_open",
+                "computed_at",
+            ],
+        )
+        done += len(portraits)
+    return done

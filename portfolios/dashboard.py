@@ -1,0 +1,186 @@
+"""The 驾驶舱 for school and district leaders: aggregates over the stored
+portraits of the teachers they may see. Groups under five teachers are never
+shown; every figure is a set-based query, whatever the number of teachers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Avg, Count, Q
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cms.accounts import scoping
+from cms.accounts.models import CareerStage, Organisation, Subject
+from cms.exports import table_response
+from training.models import AssessmentResult, Competency
+
+from .models import Portrait
+
+MIN_GROUP = 5
+
+
+def _json_means(portraits, field: str) -> dict[str, Decimal]:
+    """Mean of each key of a JSON {code: score} column over the portraits."""
+    if connection.vendor == "postgresql":
+        ids_sql, params = portraits.values("teacher_id").query.sql_with_params()
+        sql = (
+            f"SELECT e.key, avg(e.value::numeric), count(*) FROM portfolios_portrait p, "  # noqa: S608
+            f"jsonb_each_text(p.{field}) e WHERE p.teacher_id IN ({ids_sql}) GROUP BY e.key"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {
+                k: Decimal(v).quantize(Decimal("0.01"))
+                for k, v, _n in cursor.fetchall()
+            }
+    sums: dict[str, list] = {}
+    for values in portraits.values_list(field, flat=True):
+        for code, score in (values or {}).items():
+            sums.setdefault(code, []).append(Decimal(score))
+    return {k: (sum(v) / len(v)).quantize(Decimal("0.01")) for k, v in sums.items()}
+
+
+def dashboard_data(teachers) -> dict:
+    portraits = Portrait.objects.filter(teacher__in=teachers)
+    total = teachers.count()
+    if total < MIN_GROUP:
+        return {"total": total, "suppressed": True}
+    figures = portraits.aggregate(
+        assessed=Count("teacher", filter=Q(assessments__gt=0)),
+        behind=Count("teacher", filter=Q(credits_behind=True)),
+        credentialed=Count("teacher", filter=Q(credentials__gt=0)),
+        with_goals=Count("teacher", filter=Q(goals_open__gt=0)),
+        reviewed=Count("teacher", filter=Q(evidence_reviews__gt=0)),
+        mean_hours=Avg("cycle_hours"),
+        computed=Count("teacher"),
+    )
+    names = dict(
+        Competency.objects.filter(framework__code="jyt0646-2022").values_list(
+            "code", "name"
+        )
+    )
+    dimension_means = _json_means(portraits, "self_dimensions")
+    indicator_means = _json_means(portraits, "self_indicators")
+    weakest = sorted(indicator_means.items(), key=lambda kv: (kv[1], kv[0]))[:5]
+    trend = list(
+        AssessmentResult.objects.filter(teacher__in=teachers)
+        .values("term")
+        .annotate(n=Count("id"), mean=Avg("overall_score"))
+        .order_by("term")
+    )
+    schools = list(
+        portraits.values("teacher__school_id", "teacher__school__name")
+        .annotate(
+            n=Count("teacher"),
+            assessed=Count("teacher", filter=Q(assessments__gt=0)),
+            behind=Count("teacher", filter=Q(credits_behind=True)),
+            hours=Avg("cycle_hours"),
+        )
+        .order_by("teacher__school__name")
+    )
+    hidden = sum(1 for s in schools if s["n"] < MIN_GROUP)
+    schools = [s for s in schools if s["n"] >= MIN_GROUP]
+
+    def pct(n):
+        return round(n * 100 / total) if total else 0
+
+    return {
+        "suppressed": False,
+        "total": total,
+        "figures": figures,
+        "percent": {
+            "assessed": pct(figures["assessed"]),
+            "on_track": pct(figures["computed"] - figures["behind"]),
+            "credentialed": pct(figures["credentialed"]),
+            "with_goals": pct(figures["with_goals"]),
+        },
+        "dimensions": [
+            {"code": c, "name": names.get(c, c), "mean": m}
+            for c, m in sorted(dimension_means.items())
+        ],
+        "weakest": [
+            {"code": c, "name": names.get(c, c), "mean": m} for c, m in weakest
+        ],
+        "trend": trend,
+        "schools": schools,
+        "hidden_schools": hidden,
+    }
+
+
+def _filtered(request):
+    teachers = scoping.teachers_visible_to(request.user).exclude(user=request.user)
+    schools = (
+        scoping.organisations_visible_to(request.user)
+        .filter(kind="school")
+        .order_by("path")
+    )
+    school = request.GET.get("school")
+    if school and school.isdigit():
+        teachers = teachers.filter(school_id=int(school), school__in=schools)
+    subject = request.GET.get("subject")
+    if subject in Subject.values:
+        teachers = (
+            teachers.filter(subjects__contains=[subject])
+            if connection.vendor == "postgresql"
+            else teachers.filter(subjects__icontains=f'"{subject}"')
+        )
+    stage = request.GET.get("stage")
+    if stage in CareerStage.values:
+        teachers = teachers.filter(career_stage=stage)
+    return teachers, schools
+
+
+@login_required
+def org_overview(request):
+    if not scoping.can_administer_teachers(request.user):
+        raise PermissionDenied
+    teachers, schools = _filtered(request)
+    data = dashboard_data(teachers)
+    params = request.GET.copy()
+    return render(
+        request,
+        "portfolios/overview.html",
+        {
+            **data,
+            "schools_choice": schools.values_list("id", "name")[:500],
+            "subjects": Subject.choices,
+            "stages": CareerStage.choices,
+            "query": params.urlencode(),
+            "min_group": MIN_GROUP,
+        },
+    )
+
+
+@login_required
+def org_overview_export(request, fmt: str):
+    if not scoping.can_administer_teachers(request.user):
+        raise PermissionDenied
+    teachers, _schools = _filtered(request)
+    data = dashboard_data(teachers)
+    header = [
+        _("学校"),
+        _("教师数"),
+        _("已测评"),
+        _("学时进度落后"),
+        _("本周期平均学时"),
+    ]
+    rows = [
+        [
+            s["teacher__school__name"],
+            s["n"],
+            s["assessed"],
+            s["behind"],
+            round(s["hours"] or 0, 1),
+        ]
+        for s in data.get("schools", [])
+    ]
+    return table_response(
+        header=header, rows=rows, fmt=fmt, filename="overview", sheet="驾驶舱"
+    )
+
+
+__all__ = ["Organisation"]

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from training.models import LearningResource
+
+from .models import SECTIONS, Evidence, Goal
+from .selectors import indicator_choices
+
+MAX_FILE = 20 * 1024 * 1024
+MAX_VIDEO = 200 * 1024 * 1024
+
+
+def _is_zip(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04")
+
+
+SIGNATURES = {
+    ".pdf": lambda h: h.startswith(b"%PDF-"),
+    ".docx": _is_zip,
+    ".pptx": _is_zip,
+    ".jpg": lambda h: h.startswith(b"\xff\xd8\xff"),
+    ".jpeg": lambda h: h.startswith(b"\xff\xd8\xff"),
+    ".png": lambda h: h.startswith(b"\x89PNG\r\n\x1a\n"),
+    ".mp4": lambda h: h[4:8] == b"ftyp",
+}
+
+
+def artefact_validate(upload) -> None:
+    name = upload.name.lower()
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if suffix not in SIGNATURES:
+        raise ValidationError(
+            _("只接受 PDF、Word（docx）、PPT（pptx）、JPG、PNG 或 MP4 视频文件。")
+        )
+    limit = MAX_VIDEO if suffix == ".mp4" else MAX_FILE
+    if upload.size > limit:
+        raise ValidationError(
+            _(
+                "文件过大（视频上限 200 MB，其他文件上限 20 MB）。较大的课堂实录请填写视频链接。"
+            )
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    if not SIGNATURES[suffix](head):
+        raise ValidationError(
+            _("文件内容与扩展名不符：这不是一个真正的 %(kind)s 文件。")
+            % {"kind": suffix[1:].upper()}
+        )
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class IndicatorMultipleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} {obj.name}"
+
+
+class GoalForm(forms.ModelForm):
+    indicator = IndicatorChoiceField(queryset=None, label=_l("素养指标"))
+    target_level = forms.TypedChoiceField(
+        label=_l("目标水平"),
+        coerce=int,
+        choices=[(n, n) for n in range(1, 6)],
+        help_text=_l("1 至 5 级，对应自我测评的五个水平。"),
+    )
+    due_on = forms.DateField(
+        label=_l("计划完成日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    resources = forms.ModelMultipleChoiceField(
+        queryset=LearningResource.objects.filter(is_active=True).order_by("title"),
+        required=False,
+        label=_l("计划学习资源"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Goal
+        fields = ["indicator", "target_level", "due_on", "plan", "resources"]
+        widgets = {"plan": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = indicator_choices()
+        self.fields["indicator"].queryset = (
+            type(choices[0])
+            .objects.filter(pk__in=[c.pk for c in choices])
+            .order_by("sort_key")
+            if choices
+            else self.fields["indicator"].queryset
+        )
+
+    def clean_due_on(self):
+        due = self.cleaned_data["due_on"]
+        if due < datetime.date.today():
+            raise ValidationError(_("计划完成日期不能早于今天。"))
+        return due
+
+
+class EvidenceForm(forms.ModelForm):
+    upload = forms.FileField(label=_l("文件"), required=False)
+    indicators = IndicatorMultipleField(
+        queryset=None, label=_l("对应素养指标"), widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["title", "kind", "description", "link", "indicators"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = indicator_choices()
+        self.fields["indicators"].queryset = (
+            type(choices[0])
+            .objects.filter(pk__in=[c.pk for c in choices])
+            .order_by("sort_key")
+            if choices
+            else self.fields["indicators"].queryset
+        )
+        self.fields["link"].help_text = _("视频等大文件可以只填链接。")
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            artefact_validate(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("upload") and not data.get("link") and not self.errors:
+            raise ValidationError(_("请上传文件或填写链接。"))
+        return data
+
+
+class ShareForm(forms.Form):
+    sections = forms.MultipleChoiceField(
+        label=_l("公开哪些部分"),
+        choices=SECTIONS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _l("请至少选择一个部分。")},
+    )
+
+
+class DeletionForm(forms.Form):
+    reason = forms.CharField(
+        label=_l("说明（可选）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=_l(
+            "我已了解：删除后无法恢复；学分银行账本记录依法保留，不在删除范围内。"
+        ),
+        error_messages={"required": _l("请勾选确认后再提交。")},
+    )

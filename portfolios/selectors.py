@@ -1,0 +1,287 @@
+"""What a portrait page shows, assembled in a fixed number of queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import reverse
+
+from training.models import AssessmentResult, Competency
+from training.radar import radar_svg
+from training.selectors import current_instrument, recommendations_for, result_report
+
+from .compute import dimension_of, portraits_recompute
+from .models import Evidence, EvidenceReview, Goal, Portrait, PortraitView
+
+TIMELINE_PAGE = 40
+
+
+def dimension_names(framework_id=None) -> dict[str, str]:
+    rows = Competency.objects.filter(level=Competency.Level.DIMENSION)
+    if framework_id:
+        rows = rows.filter(framework_id=framework_id)
+    else:
+        rows = rows.filter(framework__code="jyt0646-2022")
+    return dict(rows.order_by("sort_key").values_list("code", "name"))
+
+
+def current_levels(teacher, portrait: Portrait, report: dict | None) -> dict[str, int]:
+    """Her present level per indicator: the self-assessed level, raised by a
+    reviewer's rating when that is higher (evidence can show more than she claims)."""
+    levels = {}
+    if report:
+        levels = {row["code"]: row["level"] for row in report["indicators"]}
+    for review_levels in EvidenceReview.objects.filter(
+        evidence__teacher=teacher, status=EvidenceReview.Status.DONE
+    ).values_list("levels", flat=True):
+        for code, level in (review_levels or {}).items():
+            levels[code] = max(levels.get(code, 0), int(level))
+    return levels
+
+
+def goals_with_progress(teacher, levels: dict[str, int]) -> list[dict]:
+    out = []
+    for goal in (
+        Goal.objects.filter(teacher=teacher)
+        .select_related("indicator")
+        .prefetch_related("resources")
+    ):
+        now = levels.get(goal.indicator.code, 0)
+        out.append(
+            {
+                "goal": goal,
+                "current": now,
+                "percent": min(100, int(now * 100 / goal.target_level))
+                if goal.target_level
+                else 0,
+                "met": now >= goal.target_level,
+            }
+        )
+    return out
+
+
+def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
+    """Her career on the platform, newest first: assessments, credits,
+    credentials, goals, evidence and reviews, roles."""
+    from badges.models import IssuedCredential
+    from cms.accounts.models import RoleAssignment
+    from credits.models import CreditRecord
+
+    events = []
+    for r in AssessmentResult.objects.filter(teacher=teacher).order_by("-submitted_at")[
+        :limit
+    ]:
+        events.append(
+            {
+                "when": r.submitted_at,
+                "kind": "assessment",
+                "title": "完成数字素养自我测评",
+                "detail": f"总体 {r.overall_score}",
+                "url": reverse("assessment_result", args=[r.pk]),
+            }
+        )
+    for rec in CreditRecord.objects.filter(
+        teacher=teacher, reverses__isnull=True
+    ).order_by("-seq")[:limit]:
+        events.append(
+            {
+                "when": rec.recorded_at,
+                "kind": "credit",
+                "title": rec.source_title,
+                "detail": f"{rec.hours} 学时",
+                "url": "",
+            }
+        )
+    for c in IssuedCredential.objects.filter(teacher=teacher, kind="badge").order_by(
+        "-issued_at"
+    )[:limit]:
+        events.append(
+            {
+                "when": c.issued_at,
+                "kind": "credential",
+                "title": c.name,
+                "detail": "已撤销" if c.revoked_at else "可验证证书",
+                "url": c.get_absolute_url(),
+            }
+        )
+    for g in Goal.objects.filter(teacher=teacher).select_related("indicator")[:limit]:
+        events.append(
+            {
+                "when": g.created_at,
+                "kind": "goal",
+                "title": f"设定发展目标：{g.indicator.code} {g.indicator.name}",
+                "detail": f"目标水平 {g.target_level}",
+                "url": "",
+            }
+        )
+        if g.achieved_at:
+            events.append(
+                {
+                    "when": g.achieved_at,
+                    "kind": "goal",
+                    "title": f"达成发展目标：{g.indicator.code} {g.indicator.name}",
+                    "detail": "",
+                    "url": "",
+                }
+            )
+    for e in Evidence.objects.filter(teacher=teacher)[:limit]:
+        events.append(
+            {
+                "when": e.created_at,
+                "kind": "evidence",
+                "title": f"添加成果：{e.title}",
+                "detail": e.get_kind_display(),
+                "url": "",
+            }
+        )
+    for review in EvidenceReview.objects.filter(
+        evidence__teacher=teacher, status=EvidenceReview.Status.DONE
+    ).select_related("evidence", "reviewer")[:limit]:
+        events.append(
+            {
+                "when": review.reviewed_at,
+                "kind": "review",
+                "title": f"成果获得评价：{review.evidence.title}",
+                "detail": review.reviewer.display_name,
+                "url": "",
+            }
+        )
+    for role in RoleAssignment.objects.filter(user=teacher.user).select_related(
+        "organisation"
+    ):
+        if role.role == "teacher":
+            continue
+        events.append(
+            {
+                "when": role.created_at,
+                "kind": "role",
+                "title": f"担任{role.get_role_display()}",
+                "detail": role.organisation.name if role.organisation else "",
+                "url": "",
+            }
+        )
+    events.sort(key=lambda e: e["when"], reverse=True)
+    return events[:limit]
+
+
+def portrait_data(teacher, *, sections=None, refresh: bool = True) -> dict:
+    """Everything the portrait page shows. ``sections`` limits it (share links)."""
+    from badges.models import IssuedCredential
+    from credits.selectors import cycle_progress
+
+    wanted = set(sections) if sections is not None else None
+
+    def shows(name):
+        return wanted is None or name in wanted
+
+    if refresh or not Portrait.objects.filter(teacher=teacher).exists():
+        portraits_recompute(teacher_ids=[teacher.pk])
+    portrait = Portrait.objects.get(teacher=teacher)
+    latest = (
+        AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
+        .select_related("instrument")
+        .first()
+    )
+    report = result_report(result=latest) if latest else None
+    names = dimension_names(latest.instrument.framework_id if latest else None)
+    data = {
+        "teacher": teacher,
+        "portrait": portrait,
+        "report": report,
+        "sections": wanted,
+    }
+    if shows("profile"):
+        labels = list(names.values())
+        codes = list(names.keys())
+        series = [[Decimal(portrait.self_dimensions.get(c, 0)) for c in codes]]
+        if portrait.evidence_dimensions:
+            series.append(
+                [Decimal(portrait.evidence_dimensions.get(c, 0)) for c in codes]
+            )
+        data["radar"] = (
+            radar_svg(labels=labels, series=series)
+            if portrait.self_dimensions or portrait.evidence_dimensions
+            else ""
+        )
+        data["profile_rows"] = [
+            {
+                "code": c,
+                "name": names[c],
+                "self": portrait.self_dimensions.get(c),
+                "evidence": portrait.evidence_dimensions.get(c),
+            }
+            for c in codes
+        ]
+    levels = current_levels(teacher, portrait, report)
+    if shows("credits"):
+        data["credits"] = cycle_progress(teacher=teacher)
+    if shows("credentials"):
+        data["credentials"] = list(
+            IssuedCredential.objects.filter(teacher=teacher, kind="badge")
+            .only("uid", "name", "issued_at", "revoked_at")
+            .order_by("-issued_at")[:30]
+        )
+    if shows("timeline"):
+        data["timeline"] = timeline(teacher)
+    if shows("goals"):
+        goals = goals_with_progress(teacher, levels)
+        data["goals"] = goals
+        gap_ids = [g["goal"].indicator_id for g in goals if not g["met"]]
+        if report:
+            gap_ids += [row["competency"].pk for row in report["weakest"]]
+        data["recommendations"] = recommendations_for(indicator_ids=gap_ids)
+    if shows("evidence"):
+        data["evidence"] = list(
+            Evidence.objects.filter(teacher=teacher)
+            .prefetch_related("indicators", "reviews__reviewer")
+            .order_by("-created_at")[:30]
+        )
+    return data
+
+
+def results_compare(teacher, a_id, b_id) -> list[dict] | None:
+    """Change per dimension (and indicator) between two of her assessments."""
+    results = {
+        r.pk: r
+        for r in AssessmentResult.objects.filter(teacher=teacher, pk__in=[a_id, b_id])
+    }
+    if len(results) != 2:
+        return None
+    a, b = sorted(results.values(), key=lambda r: r.submitted_at)
+    names = dict(
+        Competency.objects.filter(framework_id=a.instrument.framework_id).values_list(
+            "code", "name"
+        )
+    )
+    rows = []
+    for code, entry in b.scores["dimensions"].items():
+        before = a.scores["dimensions"].get(code)
+        rows.append(
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "before": Decimal(before["score"]) if before else None,
+                "after": Decimal(entry["score"]),
+                "delta": Decimal(entry["score"]) - Decimal(before["score"])
+                if before
+                else None,
+            }
+        )
+    return {"a": a, "b": b, "rows": rows}
+
+
+def log_view(*, teacher, viewer=None, via, share_link=None) -> None:
+    PortraitView.objects.create(
+        teacher=teacher, viewer=viewer, via=via, share_link=share_link
+    )
+
+
+def indicator_choices():
+    instrument = current_instrument()
+    rows = Competency.objects.filter(level=Competency.Level.INDICATOR)
+    if instrument:
+        rows = rows.filter(framework_id=instrument.framework_id)
+    return list(rows.order_by("sort_key"))
+
+
+__all__ = ["dimension_of"]
