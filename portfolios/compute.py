@@ -25,6 +25,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cms.accounts.models import Organisation, TeacherProfile
@@ -104,7 +105,9 @@ def portraits_recompute(*, teacher_ids=None, on: datetime.date | None = None) ->
         evidence = evidence_levels(
             EvidenceReview.objects.filter(
                 evidence__teacher_id__in=ids, status=EvidenceReview.Status.DONE
-            ).values_list("evidence__teacher_id", "levels", "reviewed_at")
+            )
+            .annotate(at=Coalesce("reviewed_at", "requested_at"))
+            .values_list("evidence__teacher_id", "levels", "at")
         )
         review_counts = dict(
             EvidenceReview.objects.filter(

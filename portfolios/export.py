@@ -57,21 +57,21 @@ def owned_querysets(teacher: TeacherProfile):
         if query is not None:
             first[model] = model._default_manager.filter(query)
     owned = {m: list(qs.values_list("pk", flat=True)) for m, qs in first.items()}
-    second: dict = {}
+    targets = {
+        m: pks for m, pks in owned.items() if pks and m not in (User, TeacherProfile)
+    }
+    combined: dict = dict(first)
     for model in apps.get_models():
-        if model in first:
+        if model in (User, TeacherProfile):
             continue
-        query = _links(
-            model,
-            {
-                m: pks
-                for m, pks in owned.items()
-                if pks and m not in (User, TeacherProfile)
-            },
+        query = _links(model, targets)
+        if query is None:
+            continue
+        through = model._default_manager.filter(query)
+        combined[model] = (
+            (combined[model] | through).distinct() if model in combined else through
         )
-        if query is not None:
-            second[model] = model._default_manager.filter(query)
-    for model, queryset in [*first.items(), *second.items()]:
+    for model, queryset in combined.items():
         yield model._meta.label_lower, queryset
 
 

@@ -107,6 +107,7 @@ class GoalForm(forms.ModelForm):
 
 class EvidenceForm(forms.ModelForm):
     upload = forms.FileField(label=_l("文件"), required=False)
+    link = forms.URLField(label=_l("链接"), required=False, assume_scheme="https")
     indicators = IndicatorMultipleField(
         queryset=None, label=_l("对应素养指标"), widget=forms.CheckboxSelectMultiple
     )

@@ -156,7 +156,7 @@ class ShareLink(models.Model):
     teacher = models.ForeignKey(
         "accounts.TeacherProfile", on_delete=models.CASCADE, related_name="share_links"
     )
-    token = models.CharField(max_length=40, unique=True, default=secrets.token_urlsafe)
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
     sections = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

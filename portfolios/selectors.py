@@ -139,7 +139,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     ).select_related("evidence", "reviewer")[:limit]:
         events.append(
             {
-                "when": review.reviewed_at,
+                "when": review.reviewed_at or review.requested_at,
                 "kind": "review",
                 "title": f"成果获得评价：{review.evidence.title}",
                 "detail": review.reviewer.display_name,
@@ -198,8 +198,15 @@ def portrait_data(teacher, *, sections=None, refresh: bool = True) -> dict:
             series.append(
                 [Decimal(portrait.evidence_dimensions.get(c, 0)) for c in codes]
             )
+        series_names = ["自评"] + (["成果评价"] if len(series) > 1 else [])
+        summary = "，".join(f"{n}{v}" for n, v in zip(labels, series[0], strict=True))
         data["radar"] = (
-            radar_svg(labels=labels, series=series)
+            radar_svg(
+                labels=labels,
+                series=series,
+                title=f"{teacher.real_name}的五维画像（自评）：{summary}",
+                series_names=series_names,
+            )
             if portrait.self_dimensions or portrait.evidence_dimensions
             else ""
         )

@@ -33,7 +33,8 @@ def teacher_data_erase(teacher) -> None:
         user = teacher.user
         user.is_active = False
         user.email = f"erased-{user.pk}@invalid"
-        user.display_name = "已注销"
+        user.first_name, user.last_name = "已注销", ""
+        user.username = f"erased-{user.pk}"
         user.set_unusable_password()
         user.save()
         teacher.real_name = "已注销"

@@ -85,7 +85,7 @@ def method(request):
 def goal_edit(request, pk=None):
     teacher = _teacher(request)
     goal = get_object_or_404(Goal, pk=pk, teacher=teacher) if pk else None
-    form = GoalForm(request.POST or None, instance=goal)
+    form = GoalForm(request.POST if request.method == "POST" else None, instance=goal)
     if request.method == "POST" and form.is_valid():
         goal = form.save(commit=False)
         goal.teacher = teacher
@@ -125,7 +125,7 @@ def reviewers_for(teacher):
         .filter(Q(organisation__isnull=True) | Q(organisation__path__in=prefixes))
         .exclude(user=teacher.user)
         .select_related("user")
-        .order_by("role", "user__display_name")
+        .order_by("role", "user__last_name", "user__first_name", "user__email")
     )
 
 
@@ -133,7 +133,9 @@ def reviewers_for(teacher):
 @require_http_methods(["GET", "POST"])
 def evidence_list(request):
     teacher = _teacher(request)
-    form = EvidenceForm(request.POST or None, request.FILES or None)
+    form = EvidenceForm(
+        *((request.POST, request.FILES) if request.method == "POST" else ())
+    )
     if request.method == "POST" and form.is_valid():
         evidence = form.save(commit=False)
         evidence.teacher = teacher
@@ -299,7 +301,7 @@ def review_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def share_links(request):
     teacher = _teacher(request)
-    form = ShareForm(request.POST or None)
+    form = ShareForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         link = ShareLink.objects.create(
             teacher=teacher, sections=form.cleaned_data["sections"]
@@ -388,7 +390,7 @@ def deletion_request(request):
     pending = DeletionRequest.objects.filter(
         teacher=teacher, status=DeletionRequest.Status.PENDING
     ).first()
-    form = DeletionForm(request.POST or None)
+    form = DeletionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and pending is None and form.is_valid():
         DeletionRequest.objects.create(
             teacher=teacher, reason=form.cleaned_data["reason"]

@@ -30,6 +30,9 @@ LISTS = [
     ("recognition_queue", {"status": "approved"}),
     ("org_credentials", {}),
     ("org_credentials", {"revoked": "1"}),
+    ("org_overview", {}),
+    ("org_overview_csv", {}),
+    ("org_overview_xlsx", {}),
     ("dashboard", {}),
 ]
 
@@ -107,6 +110,9 @@ def world(district_tree, django_capture_on_commit_callbacks):
             )
         )
     )
+    from portfolios.compute import portraits_recompute
+
+    portraits_recompute()
     return {"strangers": strangers, **district_tree}
 
 
@@ -136,6 +142,7 @@ def test_object_urls_of_another_school_are_refused(client, world, hr_a1):
     ]
     credential = stranger.credentials.first()
     refused.append(reverse("org_credential_revoke", args=[credential.uid]))
+    refused.append(reverse("org_portrait", args=[stranger.pk]))
     for url in refused:
         assert client.get(url).status_code in (403, 404), url
     assert (
