@@ -222,6 +222,8 @@ def main() -> int:
             manage(env, extra)
         except subprocess.CalledProcessError:
             print(f"   ({extra} not available; skipped)")
+    # The 驾驶舱 reads the portraits the nightly task computes.
+    manage(env, "portraits_recompute")
     manage(env, "collectstatic", "--noinput", "-v0")
 
     scenarios = [s for s in SCENARIOS if not args.only or args.only in s.name]

@@ -56,4 +56,22 @@ SCENARIOS = [
         requests=100,
         budget_ms=300,
     ),
+    Scenario("my portrait, teacher", "/portrait/", user="scale-0000001"),
+    Scenario(
+        "驾驶舱, district HR (2,000 teachers)",
+        "/org/overview/",
+        user="scale-hr-d01",
+        budget_ms=300,
+    ),
+    Scenario(
+        "驾驶舱, city HR (20,000 teachers)",
+        "/org/overview/",
+        user="scale-hr-city",
+        requests=100,
+        budget_ms=300,
+    ),
+    Scenario(
+        "credential verify page (share link)",
+        "/verify/",
+    ),
 ]

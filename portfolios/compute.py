@@ -189,4 +189,12 @@ def portraits_recompute(*, teacher_ids=None, on: datetime.date | None = None) ->
             ],
         )
         done += len(portraits)
+    if teacher_ids is None:
+        # A full run: cached dashboards are out of date.
+        from django.core.cache import cache
+
+        try:
+            cache.incr("portraits-version")
+        except ValueError:
+            cache.add("portraits-version", 1, timeout=None)
     return done

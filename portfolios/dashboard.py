@@ -7,9 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Max, Q
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,7 @@ def dashboard_data(teachers) -> dict:
         reviewed=Count("teacher", filter=Q(evidence_reviews__gt=0)),
         mean_hours=Avg("cycle_hours"),
         computed=Count("teacher"),
+        updated=Max("computed_at"),
     )
     names = dict(
         Competency.objects.filter(framework__code="jyt0646-2022").values_list(
@@ -134,12 +136,34 @@ def _filtered(request):
     return teachers, schools
 
 
+PORTRAITS_VERSION_KEY = "portraits-version"
+
+
+def cached_dashboard(request, teachers) -> dict:
+    """Per user and filters, until the next full recompute or a new assessment
+    result (both bump a version in the cache), and at most ten minutes."""
+    from training.services import RESULTS_VERSION_KEY
+
+    filters = "&".join(
+        f"{k}={request.GET.get(k, '')}" for k in ("school", "subject", "stage")
+    )
+    key = (
+        f"overview:{request.user.pk}:{filters}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:"
+        f"{cache.get(RESULTS_VERSION_KEY, 0)}"
+    )
+    data = cache.get(key)
+    if data is None:
+        data = dashboard_data(teachers)
+        cache.set(key, data, 600)
+    return data
+
+
 @login_required
 def org_overview(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     teachers, schools = _filtered(request)
-    data = dashboard_data(teachers)
+    data = cached_dashboard(request, teachers)
     params = request.GET.copy()
     return render(
         request,
@@ -160,7 +184,7 @@ def org_overview_export(request, fmt: str):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     teachers, _schools = _filtered(request)
-    data = dashboard_data(teachers)
+    data = cached_dashboard(request, teachers)
     header = [
         _("学校"),
         _("教师数"),

@@ -83,3 +83,11 @@ def test_another_districts_leader_cannot_pick_our_school(client, district):
     teacher = district["teachers"]["SA1"][0]
     client.force_login(teacher.user)
     assert client.get(reverse("org_overview")).status_code == 403
+
+
+def test_teachers_not_yet_in_the_nightly_figures_are_announced(client, district):
+    TeacherFactory(school=district["school_a1"])
+    hr = hr_user(district["school_a1"])
+    client.force_login(hr)
+    html = client.get(reverse("org_overview")).content.decode()
+    assert "7 位教师中有 6 位已纳入统计" in html

@@ -48,6 +48,23 @@ class Command(BaseCommand):
         self.teacher_import(import_rows)
         self.scoring(assessments)
         self.ledger()
+        self.portraits()
+
+    def portraits(self):
+        from credits.models import CreditRecord
+        from portfolios.compute import portraits_recompute
+        from training.models import AssessmentResult
+
+        started = time.perf_counter()
+        count = portraits_recompute()
+        self.emit(
+            f"portraits recomputed, {count} teachers",
+            time.perf_counter() - started,
+            note=(
+                f"{CreditRecord.objects.count()} ledger records, "
+                f"{AssessmentResult.objects.count()} assessments; target < 120 s"
+            ),
+        )
 
     def ledger(self):
         from django.core.management import call_command
