@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from training.models import LearningResource
 
@@ -65,20 +65,20 @@ class IndicatorMultipleField(forms.ModelMultipleChoiceField):
 
 
 class GoalForm(forms.ModelForm):
-    indicator = IndicatorChoiceField(queryset=None, label=_l("素养指标"))
+    indicator = IndicatorChoiceField(queryset=None, label=gettext_lazy("素养指标"))
     target_level = forms.TypedChoiceField(
-        label=_l("目标水平"),
+        label=gettext_lazy("目标水平"),
         coerce=int,
         choices=[(n, n) for n in range(1, 6)],
-        help_text=_l("1 至 5 级，对应自我测评的五个水平。"),
+        help_text=gettext_lazy("1 至 5 级，对应自我测评的五个水平。"),
     )
     due_on = forms.DateField(
-        label=_l("计划完成日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("计划完成日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
     resources = forms.ModelMultipleChoiceField(
         queryset=LearningResource.objects.filter(is_active=True).order_by("title"),
         required=False,
-        label=_l("计划学习资源"),
+        label=gettext_lazy("计划学习资源"),
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -106,10 +106,10 @@ class GoalForm(forms.ModelForm):
 
 
 class EvidenceForm(forms.ModelForm):
-    upload = forms.FileField(label=_l("文件"), required=False)
-    link = forms.URLField(label=_l("链接"), required=False, assume_scheme="https")
+    upload = forms.FileField(label=gettext_lazy("文件"), required=False)
+    link = forms.URLField(label=gettext_lazy("链接"), required=False, assume_scheme="https")
     indicators = IndicatorMultipleField(
-        queryset=None, label=_l("对应素养指标"), widget=forms.CheckboxSelectMultiple
+        queryset=None, label=gettext_lazy("对应素养指标"), widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -144,22 +144,22 @@ class EvidenceForm(forms.ModelForm):
 
 class ShareForm(forms.Form):
     sections = forms.MultipleChoiceField(
-        label=_l("公开哪些部分"),
+        label=gettext_lazy("公开哪些部分"),
         choices=SECTIONS,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _l("请至少选择一个部分。")},
+        error_messages={"required": gettext_lazy("请至少选择一个部分。")},
     )
 
 
 class DeletionForm(forms.Form):
     reason = forms.CharField(
-        label=_l("说明（可选）"),
+        label=gettext_lazy("说明（可选）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(
-        label=_l(
+        label=gettext_lazy(
             "我已了解：删除后无法恢复；学分银行账本记录依法保留，不在删除范围内。"
         ),
-        error_messages={"required": _l("请勾选确认后再提交。")},
+        error_messages={"required": gettext_lazy("请勾选确认后再提交。")},
     )
