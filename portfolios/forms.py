@@ -73,7 +73,8 @@ class GoalForm(forms.ModelForm):
         help_text=gettext_lazy("1 至 5 级，对应自我测评的五个水平。"),
     )
     due_on = forms.DateField(
-        label=gettext_lazy("计划完成日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("计划完成日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     resources = forms.ModelMultipleChoiceField(
         queryset=LearningResource.objects.filter(is_active=True).order_by("title"),
@@ -107,9 +108,13 @@ class GoalForm(forms.ModelForm):
 
 class EvidenceForm(forms.ModelForm):
     upload = forms.FileField(label=gettext_lazy("文件"), required=False)
-    link = forms.URLField(label=gettext_lazy("链接"), required=False, assume_scheme="https")
+    link = forms.URLField(
+        label=gettext_lazy("链接"), required=False, assume_scheme="https"
+    )
     indicators = IndicatorMultipleField(
-        queryset=None, label=gettext_lazy("对应素养指标"), widget=forms.CheckboxSelectMultiple
+        queryset=None,
+        label=gettext_lazy("对应素养指标"),
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from training.models import AssessmentResult, Competency
 from training.radar import radar_svg
@@ -75,8 +76,8 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             {
                 "when": r.submitted_at,
                 "kind": "assessment",
-                "title": "完成数字素养自我测评",
-                "detail": f"总体 {r.overall_score}",
+                "title": _("完成数字素养自我测评"),
+                "detail": _("总体 %(score)s") % {"score": r.overall_score},
                 "url": reverse("assessment_result", args=[r.pk]),
             }
         )
@@ -88,7 +89,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "when": rec.recorded_at,
                 "kind": "credit",
                 "title": rec.source_title,
-                "detail": f"{rec.hours} 学时",
+                "detail": _("%(hours)s 学时") % {"hours": rec.hours},
                 "url": "",
             }
         )
@@ -100,7 +101,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "when": c.issued_at,
                 "kind": "credential",
                 "title": c.name,
-                "detail": "已撤销" if c.revoked_at else "可验证证书",
+                "detail": _("已撤销") if c.revoked_at else _("可验证证书"),
                 "url": c.get_absolute_url(),
             }
         )
@@ -109,8 +110,9 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             {
                 "when": g.created_at,
                 "kind": "goal",
-                "title": f"设定发展目标：{g.indicator.code} {g.indicator.name}",
-                "detail": f"目标水平 {g.target_level}",
+                "title": _("设定发展目标：%(code)s %(name)s")
+                % {"code": g.indicator.code, "name": g.indicator.name},
+                "detail": _("目标水平 %(level)s") % {"level": g.target_level},
                 "url": "",
             }
         )
@@ -119,7 +121,8 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 {
                     "when": g.achieved_at,
                     "kind": "goal",
-                    "title": f"达成发展目标：{g.indicator.code} {g.indicator.name}",
+                    "title": _("达成发展目标：%(code)s %(name)s")
+                    % {"code": g.indicator.code, "name": g.indicator.name},
                     "detail": "",
                     "url": "",
                 }
@@ -129,7 +132,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             {
                 "when": e.created_at,
                 "kind": "evidence",
-                "title": f"添加成果：{e.title}",
+                "title": _("添加成果：%(title)s") % {"title": e.title},
                 "detail": e.get_kind_display(),
                 "url": "",
             }
@@ -141,7 +144,8 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             {
                 "when": review.reviewed_at or review.requested_at,
                 "kind": "review",
-                "title": f"成果获得评价：{review.evidence.title}",
+                "title": _("成果获得评价：%(title)s")
+                % {"title": review.evidence.title},
                 "detail": review.reviewer.display_name,
                 "url": "",
             }
@@ -155,7 +159,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             {
                 "when": role.created_at,
                 "kind": "role",
-                "title": f"担任{role.get_role_display()}",
+                "title": _("担任%(role)s") % {"role": role.get_role_display()},
                 "detail": role.organisation.name if role.organisation else "",
                 "url": "",
             }
