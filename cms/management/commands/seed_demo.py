@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from badges.demo import seed_achievements
 from cms.accounts.demo import DEMO_PASSWORD, DemoPeople
 from credits.demo import seed_credits
+from portfolios.compute import portraits_recompute
 from training.demo import seed_training
 
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         self.stdout.write(seed_training())
         self.stdout.write(seed_achievements())
         self.stdout.write(seed_credits())
+        self.stdout.write(f"教师画像已计算 {portraits_recompute()} 份。")
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
         for label, email in logins:
             self.stdout.write(f"  {label}：{email}")
