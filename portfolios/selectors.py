@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,8 +12,8 @@ from training.models import AssessmentResult, Competency
 from training.radar import radar_svg
 from training.selectors import current_instrument, recommendations_for, result_report
 
-from .compute import dimension_of, portraits_recompute
-from .models import Evidence, EvidenceReview, Goal, Portrait, PortraitView
+from .compute import dimension_means, dimension_of, evidence_levels, portraits_recompute
+from .models import Evidence, EvidenceReview, Goal, PortraitView
 
 TIMELINE_PAGE = 40
 
@@ -26,17 +27,45 @@ def dimension_names(framework_id=None) -> dict[str, str]:
     return dict(rows.order_by("sort_key").values_list("code", "name"))
 
 
-def current_levels(teacher, portrait: Portrait, report: dict | None) -> dict[str, int]:
+def live_portrait(teacher, latest) -> SimpleNamespace:
+    """The figures of her Portrait row, computed now (same rules as compute.py)."""
+    from badges.models import IssuedCredential
+
+    reviews = list(
+        EvidenceReview.objects.filter(
+            evidence__teacher=teacher, status=EvidenceReview.Status.DONE
+        ).values_list("levels", "reviewed_at", "requested_at")
+    )
+    levels = evidence_levels(
+        (teacher.pk, lv, reviewed or requested) for lv, reviewed, requested in reviews
+    ).get(teacher.pk, {})
+    scores = latest.scores if latest else {}
+    return SimpleNamespace(
+        self_dimensions={
+            c: v["score"] for c, v in scores.get("dimensions", {}).items()
+        },
+        self_indicators={
+            c: v["score"] for c, v in scores.get("indicators", {}).items()
+        },
+        evidence_dimensions=dimension_means(levels),
+        evidence_levels=levels,
+        evidence_reviews=len(reviews),
+        assessed_at=latest.submitted_at if latest else None,
+        assessments=AssessmentResult.objects.filter(teacher=teacher).count(),
+        credentials=IssuedCredential.objects.filter(
+            teacher=teacher, kind="badge", revoked_at__isnull=True
+        ).count(),
+    )
+
+
+def current_levels(teacher, portrait, report: dict | None) -> dict[str, int]:
     """Her present level per indicator: the self-assessed level, raised by a
     reviewer's rating when that is higher (evidence can show more than she claims)."""
     levels = {}
     if report:
         levels = {row["code"]: row["level"] for row in report["indicators"]}
-    for review_levels in EvidenceReview.objects.filter(
-        evidence__teacher=teacher, status=EvidenceReview.Status.DONE
-    ).values_list("levels", flat=True):
-        for code, level in (review_levels or {}).items():
-            levels[code] = max(levels.get(code, 0), int(level))
+    for code, level in portrait.evidence_levels.items():
+        levels[code] = max(levels.get(code, 0), int(level))
     return levels
 
 
@@ -168,7 +197,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     return events[:limit]
 
 
-def portrait_data(teacher, *, sections=None, refresh: bool = True) -> dict:
+def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
     """Everything the portrait page shows. ``sections`` limits it (share links)."""
     from badges.models import IssuedCredential
     from credits.selectors import cycle_progress
@@ -178,14 +207,17 @@ def portrait_data(teacher, *, sections=None, refresh: bool = True) -> dict:
     def shows(name):
         return wanted is None or name in wanted
 
-    if refresh or not Portrait.objects.filter(teacher=teacher).exists():
-        portraits_recompute(teacher_ids=[teacher.pk])
-    portrait = Portrait.objects.get(teacher=teacher)
     latest = (
         AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
         .select_related("instrument")
         .first()
     )
+    # Her own page shows her data as it is now, computed the same way as the
+    # nightly rows (compute.py) but from what this page reads anyway; the
+    # stored row is refreshed only when asked (refresh=True).
+    portrait = live_portrait(teacher, latest)
+    if refresh:
+        portraits_recompute(teacher_ids=[teacher.pk])
     report = result_report(result=latest) if latest else None
     names = dimension_names(latest.instrument.framework_id if latest else None)
     data = {

@@ -37,7 +37,11 @@ def test_portrait_page_shows_profile_credits_credentials_and_timeline(
         assert heading in html
     assert "人工智能助力课堂教学（12学时）" in html
     assert "完成数字素养自我测评" in html
+    # The nightly row agrees with what the page showed.
+    portraits_recompute(teacher_ids=[lin.pk])
     portrait = Portrait.objects.get(teacher=lin)
+    for score in portrait.self_dimensions.values():
+        assert score in html
     assert portrait.cycle_hours == 12 and portrait.credentials == 1
     assert set(portrait.self_dimensions) == {"1", "2", "3", "4", "5"}
 

@@ -120,8 +120,10 @@ def test_the_download_holds_everything_about_her(client, lin, trainer):
     from cms.accounts.services import notify
 
     notify(user=lin.user, title="测试消息")
+    from portfolios.compute import portraits_recompute
+
+    portraits_recompute(teacher_ids=[lin.pk])
     client.force_login(lin.user)
-    client.get(reverse("my_portrait"))  # makes her Portrait row
 
     response = client.get(reverse("portrait_export"))
     archive = zipfile.ZipFile(io.BytesIO(response.content))
