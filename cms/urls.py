@@ -19,6 +19,7 @@ urlpatterns = [
     path("org/", include("cms.accounts.urls")),
     path("", include("badges.urls")),
     path("", include("portfolios.urls")),
+    path("", include("cms.studios.urls")),
     path("", include("training.urls")),
     path("", include("credits.urls")),
     path("django-admin/", admin.site.urls),

@@ -35,6 +35,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "cms.accounts",
+    "cms.studios",
     "cms",
     "training",
     "credits",
@@ -248,6 +249,8 @@ if OIDC_SERVER_URL and OIDC_CLIENT_ID:
 # --- Wagtail
 WAGTAIL_SITE_NAME = "教师数字素养平台"
 WAGTAILADMIN_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
+# Studio articles are approved by their studio's leader or a district reviewer.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.studios.workflows.publish_approved"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = [
     "csv",

@@ -2,9 +2,11 @@
 Running it again changes nothing."""
 
 from django.core.management.base import BaseCommand
+from django.test import override_settings
 
 from badges.demo import seed_achievements
 from cms.accounts.demo import DEMO_PASSWORD, DemoPeople
+from cms.studios.demo import seed_studios
 from credits.demo import seed_credits
 from portfolios.compute import portraits_recompute
 from training.demo import seed_training
@@ -20,6 +22,9 @@ class Command(BaseCommand):
         self.stdout.write(seed_training())
         self.stdout.write(seed_achievements())
         self.stdout.write(seed_credits())
+        # Moderation emails of the demo content are not worth printing.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self.stdout.write(seed_studios())
         self.stdout.write(f"教师画像已计算 {portraits_recompute()} 份。")
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
         for label, email in logins:

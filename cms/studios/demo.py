@@ -1,0 +1,92 @@
+"""Demo studios: one 名师 and one 名校长 studio with members, published work
+and activities, so the studio pages and the credit hand-off can be tried."""
+
+import datetime
+
+from django.utils import timezone
+
+from cms.accounts.models import Organisation, Role, RoleAssignment, TeacherProfile
+
+from . import services
+from .models import Activity, Membership, StudioArticlePage, StudioPage
+
+
+def _publish(studio, page, user):
+    services.submit_for_review(studio=studio, user=user, page=page)
+    state = page.workflow_states.get().current_task_state
+    state.task.specific.on_action(state, None, "approve")
+
+
+def seed_studios() -> str:
+    if StudioPage.objects.exists():
+        return "工作室已存在，未做改动。"
+    leader_role = (
+        RoleAssignment.objects.filter(role=Role.STUDIO_LEADER)
+        .select_related("user")
+        .first()
+    )
+    if leader_role is None:
+        return "没有工作室主持人，未创建工作室。"
+    leader = leader_role.user
+    district = Organisation.objects.filter(kind="district").order_by("path").first()
+    studio = services.studio_create(
+        title="数据驱动精准教学名师工作室",
+        kind="名师",
+        leader=leader,
+        region=district,
+        subject="数学",
+        research_direction="利用学业数据分析改进课堂教学与作业设计",
+        intro="<p>工作室聚焦数字技术支持下的精准教学，开展集体备课、听评课与公开课。</p>",
+    )
+    teachers = list(
+        TeacherProfile.objects.filter(school__path__startswith=district.path)
+        .exclude(user=leader)
+        .order_by("staff_number")[:12]
+    )
+    for n, teacher in enumerate(teachers):
+        Membership.objects.create(
+            studio=studio,
+            teacher=teacher,
+            role=Membership.Role.BACKBONE if n < 3 else Membership.Role.FOLLOWER,
+            status=Membership.Status.ACTIVE,
+            starts_on=timezone.localdate(),
+        )
+    writer = teachers[0].user
+    for title, kind, body in [
+        (
+            "用学业数据诊断单元学习难点",
+            "研修文章",
+            "<p>以函数单元为例，说明如何从作业数据中找到共性错误。</p>",
+        ),
+        (
+            "“一次函数”课例：数据看板支持的分层教学",
+            "课例",
+            "<p>课前诊断、课中分层、课后个性化作业的完整课例。</p>",
+        ),
+    ]:
+        page = StudioArticlePage(title=title, kind=kind, body=body)
+        _publish(studio, page, writer)
+    now = timezone.now()
+    Activity.objects.create(
+        studio=studio,
+        title="函数单元集体备课",
+        kind="集体备课",
+        starts_at=now + datetime.timedelta(days=3),
+        ends_at=now + datetime.timedelta(days=3, hours=2),
+        place="东湖区教师发展中心 305 室",
+        capacity=30,
+        hours=3,
+    )
+    Activity.objects.create(
+        studio=studio,
+        title="数据支持的分层作业公开课",
+        kind="公开课",
+        online=True,
+        starts_at=now + datetime.timedelta(days=10),
+        ends_at=now + datetime.timedelta(days=10, hours=1),
+        link="https://example.cn/live/123",
+        capacity=200,
+        hours=2,
+        needs_reflection=True,
+    )
+    return "工作室新增 1 个（含成员、文章与活动）。"

@@ -1,0 +1,328 @@
+"""双名 studios (名师/名校长工作室): Wagtail pages for the studios and what they
+publish, a review task for the publishing workflow, and plain models for
+members, activities and attendance."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page, Task, TaskState
+
+from cms.storage import private_storage
+
+
+class StudioKind(models.TextChoices):
+    TEACHER = "名师", _("名师工作室")
+    PRINCIPAL = "名校长", _("名校长工作室")
+
+
+class StudioIndexPage(Page):
+    intro = models.TextField(_("导语"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["studios.StudioPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("工作室目录")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import studio_index
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(studio_index(self, request))
+        return context
+
+
+class StudioPage(Page):
+    kind = models.CharField(_("类型"), max_length=8, choices=StudioKind.choices)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_studios",
+        verbose_name=_("主持人"),
+    )
+    region = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="studios",
+        verbose_name=_("所属地区或学校"),
+    )
+    subject = models.CharField(_("学科"), max_length=16, blank=True)
+    research_direction = models.CharField(_("研究方向"), max_length=200, blank=True)
+    intro = RichTextField(_("工作室简介"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("kind"),
+        FieldPanel("leader"),
+        FieldPanel("region"),
+        FieldPanel("subject"),
+        FieldPanel("research_direction"),
+        FieldPanel("intro"),
+    ]
+    parent_page_types = ["studios.StudioIndexPage"]
+    subpage_types = ["studios.StudioArticlePage", "studios.StudioResourcePage"]
+
+    class Meta:
+        verbose_name = _("工作室")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import studio_home
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(studio_home(self, request))
+        return context
+
+
+class ArticleKind(models.TextChoices):
+    ESSAY = "研修文章", _("研修文章")
+    CASE = "教学案例", _("教学案例")
+    LESSON = "课例", _("课例")
+
+
+class StudioArticlePage(Page):
+    kind = models.CharField(_("类型"), max_length=8, choices=ArticleKind.choices)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    body = RichTextField(_("正文"))
+    indicators = ParentalManyToManyField(
+        "training.Competency",
+        blank=True,
+        related_name="+",
+        verbose_name=_("对应素养指标"),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("kind"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("indicators"),
+    ]
+    parent_page_types = ["studios.StudioPage"]
+    subpage_types: list = []
+
+    class Meta:
+        verbose_name = _("工作室文章")
+
+
+class ResourceKind(models.TextChoices):
+    PLAN = "教案", _("教案")
+    SLIDES = "课件", _("课件")
+    DESIGN = "教学设计", _("教学设计")
+    VIDEO = "视频", _("视频")
+
+
+def resource_path(instance, filename: str) -> str:
+    return f"studios/{secrets.token_hex(8)}-{filename[-80:]}"
+
+
+class StudioResourcePage(Page):
+    kind = models.CharField(_("类型"), max_length=8, choices=ResourceKind.choices)
+    description = models.TextField(_("说明"), blank=True)
+    file = models.FileField(storage=private_storage, upload_to=resource_path)
+    file_name = models.CharField(max_length=200)
+    subject = models.CharField(_("学科"), max_length=16, blank=True)
+    grade_band = models.CharField(_("学段"), max_length=16, blank=True)
+    indicators = ParentalManyToManyField(
+        "training.Competency",
+        blank=True,
+        related_name="+",
+        verbose_name=_("对应素养指标"),
+    )
+    views = models.PositiveIntegerField(default=0, editable=False)
+    downloads = models.PositiveIntegerField(default=0, editable=False)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("kind"),
+        FieldPanel("description"),
+        FieldPanel("subject"),
+        FieldPanel("grade_band"),
+        FieldPanel("indicators"),
+    ]
+    parent_page_types = ["studios.StudioPage"]
+    subpage_types: list = []
+
+    class Meta:
+        verbose_name = _("工作室资源")
+
+    def serve(self, request, *args, **kwargs):
+        StudioResourcePage.objects.filter(pk=self.pk).update(
+            views=models.F("views") + 1
+        )
+        return super().serve(request, *args, **kwargs)
+
+
+class StudioReviewTask(Task):
+    """Review before publication: by the studio's leader for what her members
+    write, and by a district reviewer (HR over the studio's region) or a
+    platform admin for what the leader writes herself."""
+
+    class Meta:
+        verbose_name = _("工作室发布审核")
+
+    def _studio(self, obj):
+        return StudioPage.objects.ancestor_of(obj).first()
+
+    def user_can_review(self, obj, user) -> bool:
+        from cms.accounts import scoping
+
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if scoping.is_platform_admin(user):
+            return True
+        studio = self._studio(obj)
+        if studio is None:
+            return False
+        author = obj.owner_id
+        if studio.leader_id == user.pk and author != user.pk:
+            return True
+        region_path = studio.region.path
+        return any(region_path.startswith(org.path) for org in scoping.hr_scopes(user))
+
+    def user_can_access_editor(self, obj, user):
+        return self.user_can_review(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not self.user_can_review(obj, user)
+
+    def get_actions(self, obj, user):
+        if self.user_can_review(obj, user):
+            return [
+                ("reject", _("退回修改"), True),
+                ("approve", _("通过并发布"), False),
+            ]
+        return []
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        ids = [
+            s.pk
+            for s in states.select_related("workflow_state")
+            if self.user_can_review(s.workflow_state.content_object, user)
+        ]
+        return TaskState.objects.filter(pk__in=ids)
+
+    @classmethod
+    def get_description(cls):
+        return _(
+            "工作室主持人审核成员的稿件；主持人本人的稿件由所在区县的审核人员审核。"
+        )
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEADER = "leader", _("主持人")
+        BACKBONE = "backbone", _("骨干成员")
+        FOLLOWER = "follower", _("学员")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("待审核")
+        ACTIVE = "active", _("在册")
+        DECLINED = "declined", _("未通过")
+        ENDED = "ended", _("已结业")
+
+    studio = models.ForeignKey(
+        StudioPage, on_delete=models.CASCADE, related_name="memberships"
+    )
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile",
+        on_delete=models.CASCADE,
+        related_name="studio_memberships",
+    )
+    role = models.CharField(
+        _("身份"), max_length=10, choices=Role.choices, default=Role.FOLLOWER
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.APPLIED
+    )
+    message = models.CharField(_("申请说明"), max_length=300, blank=True)
+    reply = models.CharField(_("回复"), max_length=300, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["studio_id", "role", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["studio", "teacher"],
+                condition=models.Q(status__in=["applied", "active"]),
+                name="one_open_membership",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}@{self.studio_id}"
+
+
+class ActivityKind(models.TextChoices):
+    PREP = "集体备课", _("集体备课")
+    OBSERVE = "听评课", _("听评课")
+    OPEN = "公开课", _("公开课")
+    LECTURE = "专题讲座", _("专题讲座")
+    CONTEST = "教学比赛", _("教学比赛")
+
+
+def check_in_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+class Activity(models.Model):
+    studio = models.ForeignKey(
+        StudioPage, on_delete=models.CASCADE, related_name="activities"
+    )
+    title = models.CharField(_("活动名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=8, choices=ActivityKind.choices)
+    online = models.BooleanField(_("线上活动"), default=False)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    link = models.URLField(_("线上链接"), blank=True)
+    capacity = models.PositiveIntegerField(_("名额"), default=50)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=2)
+    needs_reflection = models.BooleanField(_("需提交研修反思"), default=False)
+    code = models.CharField(max_length=6, default=check_in_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Registration(models.Model):
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="registrations"
+    )
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile",
+        on_delete=models.CASCADE,
+        related_name="activity_registrations",
+    )
+    registered_at = models.DateTimeField(auto_now_add=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    reflection = models.TextField(_("研修反思"), blank=True)
+    assessment = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("pass", _("合格")), ("fail", _("不合格"))],
+    )
+    credited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["registered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "teacher"], name="one_registration"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}@{self.activity_id}"

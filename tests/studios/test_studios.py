@@ -1,0 +1,353 @@
+"""双名 studios: membership, publishing through review, activities and credits,
+permissions, uploads, and what a studio achieves."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from cms.studios import services
+from cms.studios.models import (
+    Activity,
+    Membership,
+    Registration,
+    StudioArticlePage,
+    StudioResourcePage,
+)
+from credits.models import CreditRecord, CreditRuleSet
+from credits.rules import DEFAULT_CONFIG
+from tests.factories import TeacherFactory, hr_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def studios(district_tree):
+    from tests.factories.site import ensure_base_content
+
+    ensure_base_content()
+    CreditRuleSet.objects.get_or_create(
+        region=None,
+        effective_from=datetime.date(2020, 1, 1),
+        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
+    )
+    leader_a = TeacherFactory(real_name="张名师", school=district_tree["school_a1"])
+    leader_b = TeacherFactory(real_name="李名师", school=district_tree["school_b1"])
+    a = services.studio_create(
+        title="张名师数学工作室",
+        kind="名师",
+        leader=leader_a.user,
+        region=district_tree["dist_a"],
+        subject="数学",
+        research_direction="大数据支持的精准教学",
+    )
+    b = services.studio_create(
+        title="李名师语文工作室",
+        kind="名师",
+        leader=leader_b.user,
+        region=district_tree["dist_b"],
+        subject="语文",
+        research_direction="整本书阅读",
+    )
+    return {"a": a, "b": b, "leader_a": leader_a, "leader_b": leader_b, **district_tree}
+
+
+def member(studio, role="backbone", school=None):
+    teacher = TeacherFactory(school=school) if school else TeacherFactory()
+    Membership.objects.create(
+        studio=studio, teacher=teacher, role=role, status=Membership.Status.ACTIVE
+    )
+    return teacher
+
+
+def test_index_filters_and_finds_chinese_text(client, studios):
+    index = studios["a"].get_parent()
+    html = client.get(index.url, {"q": "精准教学"}).content.decode()
+    assert "张名师数学工作室" in html and "李名师语文工作室" not in html
+    html = client.get(index.url, {"q": "阅读"}).content.decode()
+    assert "李名师语文工作室" in html and "张名师数学工作室" not in html
+    html = client.get(index.url, {"subject": "语文"}).content.decode()
+    assert "李名师语文工作室" in html and "张名师数学工作室" not in html
+    html = client.get(index.url, {"region": studios["dist_a"].pk}).content.decode()
+    assert "张名师数学工作室" in html and "李名师语文工作室" not in html
+    assert "没有找到" in client.get(index.url, {"q": "物理竞赛"}).content.decode()
+
+
+def test_apply_approve_and_history(client, studios):
+    studio = studios["a"]
+    teacher = TeacherFactory(school=studios["school_a2"])
+    client.force_login(teacher.user)
+    client.post(reverse("studio_join", args=[studio.pk]), {"message": "想学习精准教学"})
+    again = client.post(reverse("studio_join", args=[studio.pk]), follow=True)
+    assert "已经申请过" in again.content.decode()
+    membership = Membership.objects.get(studio=studio, teacher=teacher)
+    assert client.get(reverse("studio_members", args=[studio.pk])).status_code == 403
+
+    client.force_login(studios["leader_a"].user)
+    page = client.get(reverse("studio_members", args=[studio.pk])).content.decode()
+    assert "想学习精准教学" in page
+    client.post(
+        reverse("studio_members", args=[studio.pk]),
+        {
+            "membership": membership.pk,
+            "action": "approve",
+            "role": "follower",
+            "reply": "欢迎",
+        },
+    )
+    membership.refresh_from_db()
+    assert (
+        membership.status == "active" and membership.starts_on == timezone.localdate()
+    )
+    client.post(
+        reverse("studio_members", args=[studio.pk]),
+        {"membership": membership.pk, "action": "end"},
+    )
+    membership.refresh_from_db()
+    assert membership.status == "ended" and membership.ends_on
+    # Past members keep their history, and count as trained.
+    from cms.studios.selectors import studio_figures
+
+    assert studio_figures(studio)["members_trained"] == 2  # the leader and her
+
+
+def _article(client, studio, title="基于数据的作业设计"):
+    return client.post(
+        reverse("studio_write", args=[studio.pk, "article"]),
+        {"title": title, "kind": "研修文章", "body": "第一段\n第二段"},
+    )
+
+
+def test_member_article_goes_through_the_leader_and_only_then_is_public(
+    client, studios
+):
+    studio = studios["a"]
+    writer = member(studio)
+    client.force_login(writer.user)
+    assert _article(client, studio).status_code == 302
+    page = StudioArticlePage.objects.get(title="基于数据的作业设计")
+    assert not page.live
+    client.logout()
+    assert (
+        client.get(page.url if page.url else f"{studio.url}{page.slug}/").status_code
+        == 404
+    )
+
+    # Another studio's leader sees nothing of it.
+    client.force_login(studios["leader_b"].user)
+    assert client.get(reverse("studio_drafts", args=[studio.pk])).status_code == 403
+    assert (
+        "基于数据的作业设计"
+        not in client.get(reverse("studio_review_queue")).content.decode()
+    )
+
+    client.force_login(studios["leader_a"].user)
+    queue = client.get(reverse("studio_review_queue")).content.decode()
+    assert "基于数据的作业设计" in queue
+    state = page.workflow_states.get().current_task_state
+    no_comment = client.post(
+        reverse("studio_review", args=[state.pk]), {"decision": "reject"}
+    )
+    assert no_comment.status_code == 400 and "修改意见" in no_comment.content.decode()
+    client.post(
+        reverse("studio_review", args=[state.pk]),
+        {"decision": "reject", "comment": "请补充数据来源"},
+    )
+    page.refresh_from_db()
+    assert not page.live
+    client.force_login(writer.user)
+    drafts = client.get(reverse("studio_drafts", args=[studio.pk])).content.decode()
+    assert "已退回" in drafts and "请补充数据来源" in drafts
+    client.logout()
+    assert (
+        client.get(f"{studio.url}{page.slug}/").status_code == 404
+    )  # rejected: never public
+
+    client.force_login(writer.user)
+    _article(client, studio, "基于数据的作业设计（修改稿）")
+    second = StudioArticlePage.objects.get(title="基于数据的作业设计（修改稿）")
+    client.force_login(studios["leader_a"].user)
+    state = second.workflow_states.get().current_task_state
+    client.post(reverse("studio_review", args=[state.pk]), {"decision": "approve"})
+    second.refresh_from_db()
+    assert second.live
+    client.logout()
+    assert "第二段" in client.get(second.url).content.decode()
+
+
+def test_leaders_own_article_is_reviewed_by_the_district(client, studios):
+    studio = studios["a"]
+    client.force_login(studios["leader_a"].user)
+    _article(client, studio, "主持人的研修心得")
+    page = StudioArticlePage.objects.get(title="主持人的研修心得")
+    assert (
+        "主持人的研修心得"
+        not in client.get(reverse("studio_review_queue")).content.decode()
+    )
+    hr_b = hr_user(studios["dist_b"])
+    client.force_login(hr_b)
+    assert (
+        "主持人的研修心得"
+        not in client.get(reverse("studio_review_queue")).content.decode()
+    )
+    state = page.workflow_states.get().current_task_state
+    assert client.get(reverse("studio_review", args=[state.pk])).status_code == 404
+    hr_a = hr_user(studios["dist_a"])
+    client.force_login(hr_a)
+    assert (
+        "主持人的研修心得"
+        in client.get(reverse("studio_review_queue")).content.decode()
+    )
+    client.post(reverse("studio_review", args=[state.pk]), {"decision": "approve"})
+    page.refresh_from_db()
+    assert page.live
+
+
+def test_followers_and_outsiders_cannot_publish(client, studios):
+    studio = studios["a"]
+    follower = member(studio, role="follower")
+    client.force_login(follower.user)
+    assert _article(client, studio).status_code == 403
+    backbone_b = member(studios["b"])
+    client.force_login(backbone_b.user)
+    assert _article(client, studio).status_code == 403
+    assert client.get(reverse("studio_drafts", args=[studio.pk])).status_code == 403
+    assert not StudioArticlePage.objects.exists()
+
+
+def test_resource_uploads_are_checked_and_counted(client, studios):
+    studio = studios["a"]
+    writer = member(studio)
+    client.force_login(writer.user)
+    fake = client.post(
+        reverse("studio_write", args=[studio.pk, "resource"]),
+        {
+            "title": "课件",
+            "kind": "课件",
+            "upload": SimpleUploadedFile("课件.pdf", b"<html>not a pdf"),
+        },
+    )
+    assert (
+        fake.status_code == 400 and "不是一个真正的 PDF 文件" in fake.content.decode()
+    )
+    client.post(
+        reverse("studio_write", args=[studio.pk, "resource"]),
+        {
+            "title": "函数图像课件",
+            "kind": "课件",
+            "upload": SimpleUploadedFile("课件.pdf", b"%PDF-1.4\n%%EOF\n"),
+        },
+    )
+    resource = StudioResourcePage.objects.get()
+    client.logout()
+    assert (
+        client.get(reverse("studio_resource_download", args=[resource.pk])).status_code
+        == 404
+    )
+    client.force_login(studios["leader_a"].user)
+    state = resource.workflow_states.get().current_task_state
+    client.post(reverse("studio_review", args=[state.pk]), {"decision": "approve"})
+    client.logout()
+    resource.refresh_from_db()
+    client.get(resource.url)
+    download = client.get(reverse("studio_resource_download", args=[resource.pk]))
+    assert download.status_code == 200
+    resource.refresh_from_db()
+    assert (resource.views, resource.downloads) == (1, 1)
+
+
+def test_activity_check_in_credits_exactly_once(client, studios):
+    studio = studios["a"]
+    now = timezone.now()
+    activity = Activity.objects.create(
+        studio=studio,
+        title="函数单元集体备课",
+        kind="集体备课",
+        starts_at=now - datetime.timedelta(minutes=10),
+        ends_at=now + datetime.timedelta(hours=2),
+        place="东湖实验小学",
+        capacity=2,
+        hours=3,
+    )
+    teacher = TeacherFactory(school=studios["school_a1"])
+    client.force_login(teacher.user)
+    wrong = client.post(
+        reverse("studio_activity", args=[activity.pk]),
+        {
+            "action": "check_in",
+            "code": "000000" if activity.code != "000000" else "111111",
+        },
+        follow=True,
+    )
+    assert "签到码不正确" in wrong.content.decode()
+    for _ in range(3):  # double clicks, retries
+        client.post(
+            reverse("studio_activity", args=[activity.pk]),
+            {"action": "check_in", "code": activity.code},
+        )
+    registration = Registration.objects.get(activity=activity, teacher=teacher)
+    assert registration.checked_in_at and registration.credited
+    records = CreditRecord.objects.filter(
+        teacher=teacher, source_type="studios.activity"
+    )
+    assert records.count() == 1 and records.get().hours == 3
+    # Capacity.
+    client.force_login(TeacherFactory().user)
+    client.post(reverse("studio_activity", args=[activity.pk]), {"action": "register"})
+    client.force_login(TeacherFactory().user)
+    full = client.post(
+        reverse("studio_activity", args=[activity.pk]),
+        {"action": "register"},
+        follow=True,
+    )
+    assert "名额已满" in full.content.decode()
+    # The leader sees the code, the QR and the attendance list.
+    client.force_login(studios["leader_a"].user)
+    page = client.get(reverse("studio_activity", args=[activity.pk])).content.decode()
+    assert activity.code in page and "<svg" in page and teacher.real_name in page
+
+
+def test_reflection_assessed_before_credit(client, studios):
+    studio = studios["a"]
+    now = timezone.now()
+    activity = Activity.objects.create(
+        studio=studio,
+        title="公开课观摩",
+        kind="公开课",
+        starts_at=now,
+        ends_at=now + datetime.timedelta(hours=1),
+        place="报告厅",
+        hours=2,
+        needs_reflection=True,
+    )
+    teacher = TeacherFactory()
+    registration = services.check_in(
+        activity=activity, teacher=teacher, code=activity.code
+    )
+    assert not registration.credited
+    services.reflection_submit(registration=registration, text="收获很大")
+    with pytest.raises(services.NotAllowed):
+        services.reflection_assess(
+            registration=registration, by=teacher.user, passed=True
+        )
+    services.reflection_assess(
+        registration=registration, by=studios["leader_a"].user, passed=True
+    )
+    services.reflection_assess(
+        registration=registration, by=studios["leader_a"].user, passed=True
+    )
+    assert (
+        CreditRecord.objects.filter(
+            teacher=teacher, source_type="studios.activity"
+        ).count()
+        == 1
+    )
+
+
+def test_hr_overview_shows_their_region_only(client, studios):
+    hr = hr_user(studios["dist_a"])
+    client.force_login(hr)
+    html = client.get(reverse("org_studios")).content.decode()
+    assert "张名师数学工作室" in html and "李名师语文工作室" not in html
