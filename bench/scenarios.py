@@ -74,4 +74,7 @@ SCENARIOS = [
         "credential verify page (share link)",
         "/verify/",
     ),
+    Scenario("studios index (300 studios)", "/studios/"),
+    Scenario("studios search, Chinese keyword", "/studios/?q=%E7%B2%BE%E5%87%86"),
+    Scenario("studio home (100 articles and resources)", "/studios/scale-studio-001/"),
 ]

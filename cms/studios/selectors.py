@@ -19,7 +19,9 @@ from .models import (
 
 def studio_index(index, request) -> dict:
     studios = (
-        StudioPage.objects.live().child_of(index).select_related("region", "leader")
+        StudioPage.objects.live()
+        .child_of(index)
+        .select_related("region", "leader__teacher_profile")
     )
     q = request.GET.get("q", "").strip()[:50]
     if q:

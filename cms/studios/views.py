@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import TaskState
 
 from cms.accounts import scoping
-from cms.accounts.models import Organisation
+from cms.accounts.models import GradeBand, Organisation
 from cms.uploads import artefact_validate
 from training.models import Competency
 
@@ -157,6 +157,11 @@ class ResourceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     upload = forms.FileField(label=gettext_lazy("文件"))
+    grade_band = forms.ChoiceField(
+        label=gettext_lazy("学段"),
+        choices=[("", "—"), *GradeBand.choices],
+        required=False,
+    )
     indicators = IndicatorField(
         queryset=None, required=False, label=gettext_lazy("对应素养指标")
     )
@@ -207,6 +212,7 @@ def write(request, pk, what):
                 file=upload,
                 file_name=upload.name[-200:],
                 subject=studio.subject,
+                grade_band=data["grade_band"],
             )
         page.indicators = list(data["indicators"])
         services.submit_for_review(studio=studio, user=request.user, page=page)

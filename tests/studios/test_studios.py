@@ -351,3 +351,49 @@ def test_hr_overview_shows_their_region_only(client, studios):
     client.force_login(hr)
     html = client.get(reverse("org_studios")).content.decode()
     assert "张名师数学工作室" in html and "李名师语文工作室" not in html
+
+
+def test_index_and_home_keep_a_fixed_query_budget(
+    client, studios, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    index = studios["a"].get_parent()
+
+    def count(url):
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        return len(q.captured_queries)
+
+    index_before, home_before = count(index.url), count(studios["a"].url)
+    for n in range(6):
+        leader = TeacherFactory(school=studios["school_a1"])
+        services.studio_create(
+            title=f"工作室{n}",
+            kind="名师",
+            leader=leader.user,
+            region=studios["dist_a"],
+        )
+        member(studios["a"], role="follower")
+        Activity.objects.create(
+            studio=studios["a"],
+            title=f"活动{n}",
+            kind="听评课",
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + datetime.timedelta(hours=1),
+            place="教室",
+        )
+    assert count(index.url) <= index_before
+    assert count(studios["a"].url) <= home_before
+
+
+def test_upload_size_limit_is_explained():
+    from django.core.exceptions import ValidationError
+
+    from cms.uploads import artefact_validate
+
+    big = SimpleUploadedFile("资料.pdf", b"%PDF-1.4\n")
+    big.size = 21 * 1024 * 1024
+    with pytest.raises(ValidationError, match="文件过大"):
+        artefact_validate(big)

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         self.stdout.write(seed_achievements())
         self.stdout.write(seed_credits())
         # Moderation emails of the demo content are not worth printing.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        ):
             self.stdout.write(seed_studios())
         self.stdout.write(f"教师画像已计算 {portraits_recompute()} 份。")
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
