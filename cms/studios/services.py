@@ -67,16 +67,7 @@ def studio_create(
             owner=leader,
         )
     )
-    profile = getattr(leader, "teacher_profile", None)
-    if profile is not None:
-        Membership.objects.create(
-            studio=studio,
-            teacher=profile,
-            role=Membership.Role.LEADER,
-            status=Membership.Status.ACTIVE,
-            starts_on=timezone.localdate(),
-            decided_at=timezone.now(),
-        )
+    # The leader's membership is made by signals.leader_membership.
     return studio
 
 
