@@ -84,6 +84,20 @@ def dashboard_data(teachers) -> dict:
         )
         .order_by("teacher__school__name")
     )
+    from cms.studios.models import Membership, Registration
+
+    studio_members = (
+        Membership.objects.filter(teacher__in=teachers, status="active")
+        .values("teacher")
+        .distinct()
+        .count()
+    )
+    studio_attendees = (
+        Registration.objects.filter(teacher__in=teachers, checked_in_at__isnull=False)
+        .values("teacher")
+        .distinct()
+        .count()
+    )
     hidden = sum(1 for s in schools if s["n"] < MIN_GROUP)
     schools = [s for s in schools if s["n"] >= MIN_GROUP]
 
@@ -99,6 +113,8 @@ def dashboard_data(teachers) -> dict:
             "on_track": pct(figures["computed"] - figures["behind"]),
             "credentialed": pct(figures["credentialed"]),
             "with_goals": pct(figures["with_goals"]),
+            "studio_members": pct(studio_members),
+            "studio_attendees": pct(studio_attendees),
         },
         "dimensions": [
             {"code": c, "name": names.get(c, c), "mean": m}

@@ -56,10 +56,22 @@ def owned_querysets(teacher: TeacherProfile):
         query = _links(model, {User: [teacher.user_id], TeacherProfile: [teacher.pk]})
         if query is not None:
             first[model] = model._default_manager.filter(query)
-    owned = {m: list(qs.values_list("pk", flat=True)) for m, qs in first.items()}
-    targets = {
-        m: pks for m, pks in owned.items() if pks and m not in (User, TeacherProfile)
-    }
+    # Only rows that are *about her* (linked through a field named teacher or
+    # user: her attempts, her evidence ...) lead on to their children; rows she
+    # merely leads or authored (a studio, a page) must not pull in other
+    # people's data (the members of her studio, their applications).
+    mine = {User: [teacher.user_id], TeacherProfile: [teacher.pk]}
+    targets = {}
+    for model in first:
+        if model in (User, TeacherProfile):
+            continue
+        query = _links(model, mine, names=SUBJECT_FIELDS)
+        if query is not None:
+            pks = list(
+                model._default_manager.filter(query).values_list("pk", flat=True)
+            )
+            if pks:
+                targets[model] = pks
     combined: dict = dict(first)
     for model in apps.get_models():
         if model in (User, TeacherProfile):
@@ -75,10 +87,15 @@ def owned_querysets(teacher: TeacherProfile):
         yield model._meta.label_lower, queryset
 
 
-def _links(model, targets: dict):
+SUBJECT_FIELDS = {"teacher", "user"}
+
+
+def _links(model, targets: dict, names=None):
     query = None
     for field in model._meta.concrete_fields:
         if not isinstance(field, models.ForeignKey):
+            continue
+        if names is not None and field.name not in names:
             continue
         pks = targets.get(field.related_model)
         if not pks:

@@ -149,6 +149,7 @@ SECTIONS = [
     ("timeline", _("成长时间线")),
     ("goals", _("发展目标")),
     ("evidence", _("成果与评价")),
+    ("studios", _("工作室")),
 ]
 
 

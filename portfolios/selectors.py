@@ -179,6 +179,23 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "url": "",
             }
         )
+    from cms.studios.models import Membership
+
+    for m in (
+        Membership.objects.filter(teacher=teacher, status__in=["active", "ended"])
+        .select_related("studio")
+        .order_by("-created_at")[:limit]
+    ):
+        events.append(
+            {
+                "when": m.decided_at or m.created_at,
+                "kind": "studio",
+                "title": _("加入%(studio)s（%(role)s）")
+                % {"studio": m.studio.title, "role": m.get_role_display()},
+                "detail": "",
+                "url": m.studio.url or "",
+            }
+        )
     for role in RoleAssignment.objects.filter(user=teacher.user).select_related(
         "organisation"
     ):
@@ -279,7 +296,42 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
             .prefetch_related("indicators", "reviews__reviewer")
             .order_by("-created_at")[:30]
         )
+    if shows("studios"):
+        data["studios"] = studio_part(teacher)
     return data
+
+
+def studio_part(teacher) -> dict:
+    """Her studio roles and contributions: memberships over time, what she
+    published (and how it was used), activities she led or attended."""
+    from django.db.models import Sum
+
+    from cms.studios.models import (
+        Activity,
+        Membership,
+        Registration,
+        StudioArticlePage,
+        StudioResourcePage,
+    )
+
+    resources = StudioResourcePage.objects.live().filter(owner=teacher.user)
+    usage = resources.aggregate(views=Sum("views"), downloads=Sum("downloads"))
+    return {
+        "memberships": list(
+            Membership.objects.filter(teacher=teacher)
+            .exclude(status=Membership.Status.DECLINED)
+            .select_related("studio")
+            .order_by("-created_at")[:20]
+        ),
+        "articles": StudioArticlePage.objects.live().filter(owner=teacher.user).count(),
+        "resources": resources.count(),
+        "resource_views": usage["views"] or 0,
+        "resource_downloads": usage["downloads"] or 0,
+        "led": Activity.objects.filter(studio__leader=teacher.user).count(),
+        "attended": Registration.objects.filter(
+            teacher=teacher, checked_in_at__isnull=False
+        ).count(),
+    }
 
 
 def results_compare(teacher, a_id, b_id) -> list[dict] | None:

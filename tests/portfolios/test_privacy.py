@@ -171,3 +171,24 @@ def test_deletion_request_then_erasure_keeps_the_ledger_intact(client, lin, worl
     records = list(CreditRecord.objects.filter(teacher=lin))
     assert records and all(record_digest(r) == r.hash for r in records)
     assert DeletionRequest.objects.filter(pk=request.pk).exists()
+
+
+def test_studio_part_shows_her_roles_and_the_download_keeps_other_members_out(client, lin, world):
+    from cms.studios import services as studio_services
+    from cms.studios.models import Membership
+    from tests.factories import TeacherFactory
+    from tests.factories.site import ensure_base_content
+
+    ensure_base_content()
+    studio = studio_services.studio_create(
+        title="林晓信息科技工作室", kind="名师", leader=lin.user, region=world["dist_a"]
+    )
+    applicant = TeacherFactory(school=world["school_a2"])
+    Membership.objects.create(studio=studio, teacher=applicant, message="申请人的私人说明")
+    client.force_login(lin.user)
+    html = client.get(reverse("my_portrait")).content.decode()
+    assert "林晓信息科技工作室" in html and "主持人" in html
+    archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("portrait_export")).content))
+    everything = " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.endswith(".json"))
+    assert "林晓信息科技工作室" in everything  # her studio
+    assert "申请人的私人说明" not in everything  # someone else's application
