@@ -306,6 +306,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # Every page save logs a line from Wagtail and each of its background index
+    # updates two more; keep those for when something goes wrong.
+    "loggers": {
+        name: {"level": env("WAGTAIL_LOG_LEVEL", "WARNING")}
+        for name in ("wagtail", "django.tasks", "django_tasks", "modelsearch")
+    },
 }
 
 # The key of the credit ledger's hash chain (HMAC); kept out of the database so
