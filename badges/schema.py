@@ -87,15 +87,21 @@ def schema_kind(document: dict) -> str | None:
     return None
 
 
+def _conforms(kind: str, document: dict) -> bool:
+    try:
+        _compiled(kind)(document)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def schema_errors(document: dict, limit: int = 5) -> list[str]:
     kind = schema_kind(document)
     if kind is None:
         return []
-    try:
-        _compiled(kind)(document)
+    if _conforms(kind, document):
         return []
-    except fastjsonschema.JsonSchemaException:
-        pass  # invalid: let the reference validator explain where and why
+    # Invalid: the reference validator says where and why.
     errors = sorted(validator(kind).iter_errors(document), key=lambda e: list(e.path))
     out = []
     for error in errors[:limit]:

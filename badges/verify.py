@@ -223,33 +223,6 @@ def _our_status_list(url: str) -> tuple[str, int] | None:
     return match.group(1), int(match.group(2))
 
 
-def _status_byte(slug: str, number: int, index: int) -> int | None:
-    """The byte of the revocation bitstring that holds ``index``, read in the
-    database (a list is 16 KiB; one byte is all a check needs). None when there
-    is no such list, -1 when the index is beyond its end."""
-    table = StatusList._meta.db_table
-    issuers = Issuer._meta.db_table
-    offset = index // 8
-    if connection.vendor == "postgresql":
-        pick = "CASE WHEN length(s.revoked) > %s THEN get_byte(s.revoked, %s) END"
-        args = [offset, offset]
-    else:
-        pick = "CASE WHEN length(s.revoked) > %s THEN hex(substr(s.revoked, %s, 1)) END"
-        args = [offset, offset + 1]
-    sql = (
-        f"SELECT {pick} FROM {table} s JOIN {issuers} i ON i.id = s.issuer_id "  # noqa: S608
-        "WHERE i.slug = %s AND s.number = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*args, slug, number])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    if row[0] is None:
-        return -1
-    return int(row[0], 16) if isinstance(row[0], str) else int(row[0])
-
-
 def _status_refs(document: dict) -> list[tuple[str, int, int]]:
     """(slug, list number, index) of each of our revocation entries."""
     entries = document.get("credentialStatus")
@@ -314,7 +287,8 @@ def _prefetch(vm: str, issuer_id: str, document: dict) -> dict:
     return out
 
 
-def _check_status(document: dict, prefetched: dict | None = None) -> Check:
+def _check_status(document: dict, prefetched: dict) -> Check:
+    """``prefetched`` holds the status byte of each of our entries (_prefetch)."""
     entries = document.get("credentialStatus")
     if entries is None:
         return Check("status", True, _("该证书未设置撤销状态。"))
@@ -342,9 +316,7 @@ def _check_status(document: dict, prefetched: dict | None = None) -> Check:
             continue
         index = int(index)
         ref = (*ours, index)
-        byte = (
-            prefetched[ref] if prefetched and ref in prefetched else _status_byte(*ref)
-        )
+        byte = prefetched.get(ref)
         if byte is None:
             return Check("status", False, _("撤销状态列表不存在。"))
         if byte < 0:
