@@ -168,21 +168,50 @@ class StudioReviewTask(Task):
     def _studio(self, obj):
         return StudioPage.objects.ancestor_of(obj).first()
 
-    def user_can_review(self, obj, user) -> bool:
+    @staticmethod
+    def may_review(user, studio, author_id) -> bool:
+        """The rule itself, given the piece's studio and author (no queries
+        beyond the user's cached roles)."""
         from cms.accounts import scoping
 
-        if not getattr(user, "is_authenticated", False):
+        if not getattr(user, "is_authenticated", False) or studio is None:
             return False
         if scoping.is_platform_admin(user):
             return True
-        studio = self._studio(obj)
-        if studio is None:
-            return False
-        author = obj.owner_id
-        if studio.leader_id == user.pk and author != user.pk:
+        if studio.leader_id == user.pk and author_id != user.pk:
             return True
         region_path = studio.region.path
         return any(region_path.startswith(org.path) for org in scoping.hr_scopes(user))
+
+    def user_can_review(self, obj, user) -> bool:
+        return self.may_review(user, self._studio(obj), obj.owner_id)
+
+    def reviewable_for(self, user) -> list[tuple]:
+        """(task state, page, studio) for every piece waiting on this task that
+        the user may review, with a fixed number of queries."""
+        states = list(
+            self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+            .select_related("workflow_state")
+            .order_by("started_at")
+        )
+        page_ids = [int(s.workflow_state.object_id) for s in states]
+        pages = Page.objects.filter(pk__in=page_ids).specific().in_bulk()
+        parent_paths = {p.path[: -Page.steplen] for p in pages.values()}
+        studios = {
+            st.path: st
+            for st in StudioPage.objects.filter(path__in=parent_paths).select_related(
+                "region"
+            )
+        }
+        out = []
+        for state in states:
+            page = pages.get(int(state.workflow_state.object_id))
+            if page is None:
+                continue
+            studio = studios.get(page.path[: -Page.steplen])
+            if self.may_review(user, studio, page.owner_id):
+                out.append((state, page, studio))
+        return out
 
     def user_can_access_editor(self, obj, user):
         return self.user_can_review(obj, user)
@@ -199,12 +228,7 @@ class StudioReviewTask(Task):
         return []
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
-        ids = [
-            s.pk
-            for s in states.select_related("workflow_state")
-            if self.user_can_review(s.workflow_state.content_object, user)
-        ]
+        ids = [state.pk for state, _page, _studio in self.reviewable_for(user)]
         return TaskState.objects.filter(pk__in=ids)
 
     @classmethod

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
+from wagtail.models import Page
 
 from cms.accounts.models import Organisation, Subject
 
@@ -58,29 +60,83 @@ def studio_index(index, request) -> dict:
     }
 
 
-def studio_figures(studio) -> dict:
-    members = Membership.objects.filter(
-        studio=studio, status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED]
-    )
-    resources = StudioResourcePage.objects.live().child_of(studio)
-    attended = Registration.objects.filter(
-        activity__studio=studio, checked_in_at__isnull=False
-    )
-    per_term = {}
-    for starts_at in Activity.objects.filter(studio=studio).values_list(
-        "starts_at", flat=True
+def studios_figures(studios) -> dict[int, dict]:
+    """What each studio achieves, for many studios in a fixed number of queries:
+    members trained (current and past), teachers reached through activities,
+    published articles and resources, resource views, activities per term."""
+    studios = list(studios)
+    if not studios:
+        return {}
+    ids = [s.pk for s in studios]
+    by_path = {s.path: s.pk for s in studios}
+    width = len(studios[0].path)  # studios are all children of the index
+    out = {
+        pk: {
+            "members_trained": 0,
+            "teachers_reached": 0,
+            "resources": 0,
+            "articles": 0,
+            "resource_views": 0,
+            "activities_per_term": [],
+        }
+        for pk in ids
+    }
+    for pk, n in (
+        Membership.objects.filter(
+            studio_id__in=ids,
+            status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED],
+        )
+        .values("studio_id")
+        .annotate(n=Count("teacher", distinct=True))
+        .values_list("studio_id", "n")
+    ):
+        out[pk]["members_trained"] = n
+    for pk, n in (
+        Registration.objects.filter(
+            activity__studio_id__in=ids, checked_in_at__isnull=False
+        )
+        .values("activity__studio_id")
+        .annotate(n=Count("teacher", distinct=True))
+        .values_list("activity__studio_id", "n")
+    ):
+        out[pk]["teachers_reached"] = n
+    for model, key in (
+        (StudioResourcePage, "resources"),
+        (StudioArticlePage, "articles"),
+    ):
+        rows = (
+            model.objects.live()
+            .filter(
+                path__startswith=studios[0].path[: width - Page.steplen],
+                depth=studios[0].depth + 1,
+            )
+            .annotate(parent=Substr("path", 1, width))
+            .filter(parent__in=list(by_path))
+            .values("parent")
+            .annotate(
+                n=Count("id"),
+                **({"v": Sum("views")} if model is StudioResourcePage else {}),
+            )
+        )
+        for row in rows:
+            figures = out[by_path[row["parent"]]]
+            figures[key] = row["n"]
+            if "v" in row:
+                figures["resource_views"] = row["v"] or 0
+    terms: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    for pk, starts_at in Activity.objects.filter(studio_id__in=ids).values_list(
+        "studio_id", "starts_at"
     ):
         local = timezone.localtime(starts_at)
         term = f"{local.year}-{'春' if local.month < 8 else '秋'}"
-        per_term[term] = per_term.get(term, 0) + 1
-    return {
-        "members_trained": members.values("teacher").distinct().count(),
-        "teachers_reached": attended.values("teacher").distinct().count(),
-        "resources": resources.count(),
-        "articles": StudioArticlePage.objects.live().child_of(studio).count(),
-        "resource_views": resources.aggregate(v=Sum("views"))["v"] or 0,
-        "activities_per_term": sorted(per_term.items()),
-    }
+        terms[pk][term] = terms[pk].get(term, 0) + 1
+    for pk, counts in terms.items():
+        out[pk]["activities_per_term"] = sorted(counts.items())
+    return out
+
+
+def studio_figures(studio) -> dict:
+    return studios_figures([studio])[studio.pk]
 
 
 def studio_home(studio, request) -> dict:

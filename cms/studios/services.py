@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from wagtail.models import Site, TaskState, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import Site, Workflow, WorkflowPage, WorkflowTask
 
 from cms.accounts.services import notify
 
@@ -172,11 +172,10 @@ def submit_for_review(*, studio, user, page):
     return page, revision
 
 
-def review_states_for(user):
+def reviewable_for(user) -> list[tuple]:
+    """(task state, page, studio) waiting for this user's review."""
     task = StudioReviewTask.objects.first()
-    if task is None:
-        return TaskState.objects.none()
-    return task.get_task_states_user_can_moderate(user).select_related("workflow_state")
+    return task.reviewable_for(user) if task is not None else []
 
 
 def review_decide(*, task_state, user, approve: bool, comment: str = ""):

@@ -10,7 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q
+from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import TaskState
 
 from cms.accounts import scoping
-from cms.accounts.models import GradeBand, Organisation
+from cms.accounts.models import GradeBand
 from cms.uploads import artefact_validate
 from training.models import Competency
 
@@ -34,7 +35,7 @@ from .models import (
     StudioPage,
     StudioResourcePage,
 )
-from .selectors import studio_figures
+from .selectors import studios_figures
 
 
 def _studio(pk) -> StudioPage:
@@ -251,17 +252,10 @@ def drafts(request, pk):
 
 @login_required
 def review_queue(request):
-    states = list(services.review_states_for(request.user))
-    rows = []
-    for state in states:
-        page = state.workflow_state.content_object
-        rows.append(
-            {
-                "state": state,
-                "page": page.specific,
-                "studio": StudioPage.objects.ancestor_of(page).first(),
-            }
-        )
+    rows = [
+        {"state": state, "page": page, "studio": studio}
+        for state, page, studio in services.reviewable_for(request.user)
+    ]
     return render(request, "studios/review_queue.html", {"rows": rows})
 
 
@@ -469,18 +463,16 @@ def activity(request, pk):
 def org_studios(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
-    orgs = scoping.organisations_visible_to(request.user)
-    condition = Q(pk__in=[])
-    for org in scoping.hr_scopes(request.user) or (
-        [Organisation.get_first_root_node()]
-        if scoping.is_platform_admin(request.user)
-        else []
-    ):
-        condition |= Q(region__path__startswith=org.path)
-    studios = list(
-        StudioPage.objects.filter(condition)
-        .select_related("region", "leader")
-        .order_by("title")[:300]
+    # Studios whose region lies within what the caller administers.
+    studios = (
+        StudioPage.objects.filter(
+            region__in=scoping.organisations_visible_to(request.user)
+        )
+        .select_related("region")
+        .order_by("title")
     )
-    rows = [{"studio": s, **studio_figures(s)} for s in studios]
-    return render(request, "studios/org_studios.html", {"rows": rows, "orgs": orgs[:1]})
+    page = Paginator(studios, 50).get_page(request.GET.get("page"))
+    studios = list(page.object_list)
+    figures = studios_figures(studios)
+    rows = [{"studio": s, **figures[s.pk]} for s in studios]
+    return render(request, "studios/org_studios.html", {"rows": rows, "page": page})

@@ -397,3 +397,41 @@ def test_upload_size_limit_is_explained():
     big.size = 21 * 1024 * 1024
     with pytest.raises(ValidationError, match="文件过大"):
         artefact_validate(big)
+
+
+def test_hr_overview_figures_and_a_fixed_query_budget(client, studios):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    studio = studios["a"]
+    member(studio, role="follower")
+    now = timezone.now()
+    activity = Activity.objects.create(
+        studio=studio,
+        title="听评课",
+        kind="听评课",
+        starts_at=now,
+        ends_at=now + datetime.timedelta(hours=1),
+        place="教室",
+    )
+    services.check_in(activity=activity, teacher=TeacherFactory(), code=activity.code)
+    hr = hr_user(studios["city"])
+    client.force_login(hr)
+    with CaptureQueriesContext(connection) as before:
+        response = client.get(reverse("org_studios"))
+    rows = {r["studio"].pk: r for r in response.context["rows"]}
+    assert rows[studio.pk]["members_trained"] == 2  # leader and follower
+    assert rows[studio.pk]["teachers_reached"] == 1
+    assert rows[studio.pk]["activities_per_term"]
+    assert studios["b"].pk in rows  # the city covers both districts
+    for n in range(8):
+        leader = TeacherFactory(school=studios["school_b1"])
+        services.studio_create(
+            title=f"新工作室{n}",
+            kind="名师",
+            leader=leader.user,
+            region=studios["dist_b"],
+        )
+    with CaptureQueriesContext(connection) as after:
+        client.get(reverse("org_studios"))
+    assert len(after.captured_queries) <= len(before.captured_queries)
