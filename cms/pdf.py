@@ -34,3 +34,20 @@ def cjk_font() -> str:
         "No CJK TrueType font found for PDFs; install Debian's fonts-wqy-zenhei "
         "(make install does) or set PDF_CJK_FONT to a .ttf/.ttc file."
     )
+
+
+def grid_table_style(
+    font: str, *, header: str = "#eef2f7", size: float = 8.5, valign="TOP"
+):
+    """The platform's table look: a shaded header row and a light grid."""
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), font, size),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(header)),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d9e2ec")),
+            ("VALIGN", (0, 0), (-1, -1), valign),
+        ]
+    )

@@ -11,9 +11,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from cms.pdf import cjk_font
+from cms.pdf import cjk_font, grid_table_style
 from training.radar import radar_drawing
 
 GREEN = colors.HexColor("#2e7d4f")
@@ -73,7 +73,9 @@ def portrait_pdf_render(data: dict) -> bytes:
                         chart,
                         Table(
                             table,
-                            style=_style(font),
+                            style=grid_table_style(
+                                font, header="#e6f4ea", size=9, valign="MIDDLE"
+                            ),
                             colWidths=[42 * mm, 16 * mm, 20 * mm],
                         ),
                     ]
@@ -109,7 +111,13 @@ def portrait_pdf_render(data: dict) -> bytes:
                 for q in credits["quotas"]
             ]
             story.append(
-                Table(quota, style=_style(font), colWidths=[50 * mm, 30 * mm, 30 * mm])
+                Table(
+                    quota,
+                    style=grid_table_style(
+                        font, header="#e6f4ea", size=9, valign="MIDDLE"
+                    ),
+                    colWidths=[50 * mm, 30 * mm, 30 * mm],
+                )
             )
 
     highlights = []
@@ -147,7 +155,7 @@ def portrait_pdf_render(data: dict) -> bytes:
         story.append(
             Table(
                 table,
-                style=_style(font),
+                style=grid_table_style(font, header="#e6f4ea", size=9, valign="MIDDLE"),
                 colWidths=[95 * mm, 18 * mm, 18 * mm, 28 * mm],
             )
         )
@@ -173,15 +181,3 @@ def portrait_pdf_render(data: dict) -> bytes:
         author=teacher.real_name,
     ).build(story)
     return buffer.getvalue()
-
-
-def _style(font: str) -> TableStyle:
-    return TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), font),
-            ("FONTSIZE", (0, 0), (-1, -1), 9),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6f4ea")),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d3dd")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]
-    )

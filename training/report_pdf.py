@@ -9,9 +9,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from cms.pdf import cjk_font
+from cms.pdf import cjk_font, grid_table_style
 
 from .radar import radar_drawing
 
@@ -62,7 +62,7 @@ def report_pdf_render(*, report: dict, teacher_name: str, school_name: str) -> b
         for row in report["dimensions"]
     ]
     dim_table = Table(dim_rows, colWidths=[46 * mm, 14 * mm, 14 * mm, 16 * mm])
-    dim_table.setStyle(_table_style(font))
+    dim_table.setStyle(grid_table_style(font))
     story.append(Table([[chart, dim_table]], colWidths=[90 * mm, 92 * mm]))
     story.append(Paragraph("最需要提升的三个指标", styles["h2"]))
     for row in report["weakest"]:
@@ -95,7 +95,7 @@ def report_pdf_render(*, report: dict, teacher_name: str, school_name: str) -> b
             ]
         )
     table = Table(rows, colWidths=[14 * mm, 58 * mm, 14 * mm, 96 * mm], repeatRows=1)
-    table.setStyle(_table_style(font))
+    table.setStyle(grid_table_style(font))
     story.append(table)
     story.append(Spacer(1, 6 * mm))
     story.append(
@@ -118,17 +118,6 @@ def report_pdf_render(*, report: dict, teacher_name: str, school_name: str) -> b
     )
     doc.build(story, onFirstPage=_footer(font), onLaterPages=_footer(font))
     return buffer.getvalue()
-
-
-def _table_style(font: str) -> TableStyle:
-    return TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), font, 8.5),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d9e2ec")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
 
 
 def _footer(font: str):
