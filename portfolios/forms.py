@@ -50,14 +50,7 @@ class GoalForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = indicator_choices()
-        self.fields["indicator"].queryset = (
-            type(choices[0])
-            .objects.filter(pk__in=[c.pk for c in choices])
-            .order_by("sort_key")
-            if choices
-            else self.fields["indicator"].queryset
-        )
+        self.fields["indicator"].queryset = indicator_choices()
 
     def clean_due_on(self):
         due = self.cleaned_data["due_on"]
@@ -84,14 +77,7 @@ class EvidenceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = indicator_choices()
-        self.fields["indicators"].queryset = (
-            type(choices[0])
-            .objects.filter(pk__in=[c.pk for c in choices])
-            .order_by("sort_key")
-            if choices
-            else self.fields["indicators"].queryset
-        )
+        self.fields["indicators"].queryset = indicator_choices()
         self.fields["link"].help_text = _("视频等大文件可以只填链接。")
 
     def clean_upload(self):

@@ -12,7 +12,7 @@ from training.models import AssessmentResult, Competency
 from training.radar import radar_svg
 from training.selectors import current_instrument, recommendations_for, result_report
 
-from .compute import dimension_means, dimension_of, evidence_levels, portraits_recompute
+from .compute import dimension_means, evidence_levels, portraits_recompute
 from .models import Evidence, EvidenceReview, Goal, PortraitView
 
 TIMELINE_PAGE = 40
@@ -58,7 +58,7 @@ def live_portrait(teacher, latest) -> SimpleNamespace:
     )
 
 
-def current_levels(teacher, portrait, report: dict | None) -> dict[str, int]:
+def current_levels(portrait, report: dict | None) -> dict[str, int]:
     """Her present level per indicator: the self-assessed level, raised by a
     reviewer's rating when that is higher (evidence can show more than she claims)."""
     levels = {}
@@ -272,7 +272,7 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
             }
             for c in codes
         ]
-    levels = current_levels(teacher, portrait, report)
+    levels = current_levels(portrait, report)
     if shows("credits"):
         data["credits"] = cycle_progress(teacher=teacher)
     if shows("credentials"):
@@ -372,11 +372,9 @@ def log_view(*, teacher, viewer=None, via, share_link=None) -> None:
 
 
 def indicator_choices():
+    """The indicators of the framework the current instrument assesses."""
     instrument = current_instrument()
     rows = Competency.objects.filter(level=Competency.Level.INDICATOR)
     if instrument:
         rows = rows.filter(framework_id=instrument.framework_id)
-    return list(rows.order_by("sort_key"))
-
-
-__all__ = ["dimension_of"]
+    return rows.order_by("sort_key")
