@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from django.utils.translation import gettext as _
 
 from . import jsonld
 from .multikey import (
@@ -96,27 +97,27 @@ class ProofParts:
 def split_proof(document: dict) -> ProofParts:
     """Separate the single eddsa-rdfc-2022 proof from the document, checking its shape."""
     if not isinstance(document, dict):
-        raise ProofError("the credential is not a JSON object")
+        raise ProofError(_("证书不是一个 JSON 对象。"))
     proof = document.get("proof")
     if isinstance(proof, list):
         if len(proof) != 1:
-            raise ProofError("expected exactly one proof")
+            raise ProofError(_("应当只有一个签名。"))
         proof = proof[0]
     if not isinstance(proof, dict):
-        raise ProofError("the credential has no proof")
+        raise ProofError(_("证书没有签名。"))
     if proof.get("type") != PROOF_TYPE:
-        raise ProofError(f"proof type must be {PROOF_TYPE}")
+        raise ProofError(_("签名类型应为 %s。") % PROOF_TYPE)
     if proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(f"cryptosuite must be {CRYPTOSUITE}")
+        raise ProofError(_("签名算法应为 %s。") % CRYPTOSUITE)
     if proof.get("proofPurpose") != "assertionMethod":
-        raise ProofError("proofPurpose must be assertionMethod")
+        raise ProofError(_("签名用途（proofPurpose）应为 assertionMethod。"))
     vm = proof.get("verificationMethod")
     if not isinstance(vm, str) or not vm:
-        raise ProofError("proof has no verificationMethod")
+        raise ProofError(_("签名没有注明所用密钥（verificationMethod）。"))
     if not isinstance(proof.get("proofValue"), str):
-        raise ProofError("proof has no proofValue")
+        raise ProofError(_("签名缺少签名值（proofValue）。"))
     if "@context" in proof and proof["@context"] != document.get("@context"):
-        raise ProofError("proof @context differs from the credential's")
+        raise ProofError(_("签名的 @context 与证书不一致。"))
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     return ProofParts(unsigned=unsigned, proof=proof, verification_method=vm)
 
@@ -125,9 +126,9 @@ def verify(parts: ProofParts, public_key: Ed25519PublicKey) -> bool:
     try:
         signature = multibase_b58_decode(parts.proof["proofValue"])
     except MultibaseError as exc:
-        raise ProofError(f"proofValue: {exc}") from exc
+        raise ProofError(_("签名值无法解码。")) from exc
     if len(signature) != 64:
-        raise ProofError("proofValue is not a 64-byte Ed25519 signature")
+        raise ProofError(_("签名值不是 64 字节的 Ed25519 签名。"))
     return verify_signature(
         public_key, signature, hash_data(parts.unsigned, parts.proof)
     )

@@ -434,8 +434,17 @@ def verify_credential(
                 if good
                 else _("签名与内容不符：证书内容被改动过，或不是用这把密钥签发的。")
             )
-        except (proofs.ProofError, jsonld.CanonicalisationError) as exc:
+        except proofs.ProofError as exc:
             good, message = False, _("无法校验签名：%s") % exc
+        except jsonld.CanonicalisationError as exc:
+            # The technical reason stays in English, as the standards name it.
+            good, message = (
+                False,
+                _(
+                    "证书含有所用上下文未定义的内容，签名无法覆盖它，因此不能认定有效（%s）。"
+                )
+                % exc,
+            )
         checks.append(Check("signature", good, message))
 
     # 5. status, 6. dates

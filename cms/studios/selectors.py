@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from wagtail.models import Page
@@ -156,7 +156,14 @@ def studio_home(studio, request) -> dict:
             studio=studio, status=Membership.Status.ACTIVE
         )
         .select_related("teacher__school")
-        .order_by("role", "teacher__real_name")[:60],
+        .order_by(
+            Case(
+                When(role=Membership.Role.LEADER, then=0),
+                When(role=Membership.Role.BACKBONE, then=1),
+                default=2,
+            ),
+            "teacher__real_name",
+        )[:60],
         "articles": StudioArticlePage.objects.live()
         .child_of(studio)
         .order_by("-first_published_at")[:10],

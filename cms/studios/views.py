@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -42,6 +42,13 @@ def _studio(pk) -> StudioPage:
     return get_object_or_404(
         StudioPage.objects.select_related("region", "leader"), pk=pk
     )
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
 
 
 def _teacher(request):
@@ -78,7 +85,7 @@ def members(request, pk):
         raise PermissionDenied
     if request.method == "POST":
         membership = get_object_or_404(
-            Membership, pk=request.POST.get("membership"), studio=studio
+            Membership, pk=_int(request.POST.get("membership")), studio=studio
         )
         action = request.POST.get("action")
         try:
@@ -89,7 +96,9 @@ def members(request, pk):
                     by=request.user,
                     approve=action == "approve",
                     reply=request.POST.get("reply", ""),
-                    role=role if role in Membership.Role.values else None,
+                    role=role
+                    if role in (Membership.Role.BACKBONE, Membership.Role.FOLLOWER)
+                    else None,
                 )
                 messages.success(
                     request,
@@ -108,7 +117,21 @@ def members(request, pk):
     rows = (
         Membership.objects.filter(studio=studio)
         .select_related("teacher__school")
-        .order_by("status", "role", "created_at")
+        .order_by(
+            # Applications waiting first, then current members by role, then the rest.
+            Case(
+                When(status=Membership.Status.APPLIED, then=0),
+                When(status=Membership.Status.ACTIVE, then=1),
+                When(status=Membership.Status.ENDED, then=2),
+                default=3,
+            ),
+            Case(
+                When(role=Membership.Role.LEADER, then=0),
+                When(role=Membership.Role.BACKBONE, then=1),
+                default=2,
+            ),
+            "created_at",
+        )
     )
     return render(
         request,
@@ -424,7 +447,9 @@ def activity(request, pk):
                 messages.success(request, _("研修反思已提交。"))
             elif action == "assess" and leader:
                 target = get_object_or_404(
-                    Registration, pk=request.POST.get("registration"), activity=activity
+                    Registration,
+                    pk=_int(request.POST.get("registration")),
+                    activity=activity,
                 )
                 services.reflection_assess(
                     registration=target,

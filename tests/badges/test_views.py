@@ -322,3 +322,16 @@ def test_hr_list_query_budget_does_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("org_credentials"))
     assert len(response.context["page"].object_list) == count + 5
+
+
+def test_a_credential_without_a_proof_is_explained_in_chinese(client):
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:key:z6MkX",
+        "credentialSubject": {},
+    }
+    html = client.post(
+        reverse("verify_page"), {"credential": json.dumps(document)}
+    ).content.decode()
+    assert "证书没有签名" in html and "has no proof" not in html

@@ -173,7 +173,9 @@ def test_deletion_request_then_erasure_keeps_the_ledger_intact(client, lin, worl
     assert DeletionRequest.objects.filter(pk=request.pk).exists()
 
 
-def test_studio_part_shows_her_roles_and_the_download_keeps_other_members_out(client, lin, world):
+def test_studio_part_shows_her_roles_and_the_download_keeps_other_members_out(
+    client, lin, world
+):
     from cms.studios import services as studio_services
     from cms.studios.models import Membership
     from tests.factories import TeacherFactory
@@ -184,11 +186,19 @@ def test_studio_part_shows_her_roles_and_the_download_keeps_other_members_out(cl
         title="林晓信息科技工作室", kind="名师", leader=lin.user, region=world["dist_a"]
     )
     applicant = TeacherFactory(school=world["school_a2"])
-    Membership.objects.create(studio=studio, teacher=applicant, message="申请人的私人说明")
+    Membership.objects.create(
+        studio=studio, teacher=applicant, message="申请人的私人说明"
+    )
     client.force_login(lin.user)
     html = client.get(reverse("my_portrait")).content.decode()
     assert "林晓信息科技工作室" in html and "主持人" in html
-    archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("portrait_export")).content))
-    everything = " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.endswith(".json"))
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.get(reverse("portrait_export")).content)
+    )
+    everything = " ".join(
+        archive.read(n).decode("utf-8", "replace")
+        for n in archive.namelist()
+        if n.endswith(".json")
+    )
     assert "林晓信息科技工作室" in everything  # her studio
     assert "申请人的私人说明" not in everything  # someone else's application

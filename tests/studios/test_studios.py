@@ -435,3 +435,41 @@ def test_hr_overview_figures_and_a_fixed_query_budget(client, studios):
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("org_studios"))
     assert len(after.captured_queries) <= len(before.captured_queries)
+
+
+def test_garbage_and_crafted_posts_are_refused_cleanly(client, studios):
+    studio = studios["a"]
+    applicant = TeacherFactory()
+    membership = services.membership_apply(studio=studio, teacher=applicant)
+    client.force_login(studios["leader_a"].user)
+    bad = client.post(
+        reverse("studio_members", args=[studio.pk]),
+        {"membership": "abc", "action": "approve"},
+    )
+    assert bad.status_code == 404
+    # A leader cannot make someone else a leader by editing the form.
+    client.post(
+        reverse("studio_members", args=[studio.pk]),
+        {"membership": membership.pk, "action": "approve", "role": "leader"},
+    )
+    membership.refresh_from_db()
+    assert membership.status == "active" and membership.role == "follower"
+    # The leader is listed first on the studio page.
+    html = client.get(studio.url).content.decode()
+    members_part = html.split("成员</h2>")[1]
+    assert members_part.index("张名师") < members_part.index(applicant.real_name)
+    now = timezone.now()
+    activity = Activity.objects.create(
+        studio=studio,
+        title="讲座",
+        kind="专题讲座",
+        starts_at=now,
+        ends_at=now + datetime.timedelta(hours=1),
+        place="礼堂",
+        needs_reflection=True,
+    )
+    bad = client.post(
+        reverse("studio_activity", args=[activity.pk]),
+        {"action": "assess", "registration": "x", "result": "pass"},
+    )
+    assert bad.status_code == 404
