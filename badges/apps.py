@@ -8,3 +8,5 @@ class BadgesConfig(AppConfig):
 
     def ready(self):
         from . import checks, signals  # noqa: F401
+
+        signals.connect()

@@ -228,3 +228,33 @@ def transcript_clr(*, transcript) -> IssuedCredential:
             )
     except IntegrityError:
         return IssuedCredential.objects.get(transcript=transcript)
+
+
+def achievement_for_course(*, course) -> AchievementDefinition:
+    """The achievement a course's completions certify, kept in step with the
+    published course (name, description, criteria, hours, indicators). Its
+    slug and id stay fixed, so earlier credentials keep pointing at it."""
+    from training.courses.selectors import course_achievement_facts
+
+    facts = course_achievement_facts(course=course)
+    definition, _created = AchievementDefinition.objects.update_or_create(
+        source_type="courses.course",
+        source_id=str(course.pk),
+        defaults={
+            "name": facts["name"],
+            "description": facts["description"],
+            "criteria": facts["criteria"],
+            "achievement_type": "Course",
+            "credits_available": facts["hours"],
+        },
+        create_defaults={
+            "slug": f"course-{course.pk}",
+            "name": facts["name"],
+            "description": facts["description"],
+            "criteria": facts["criteria"],
+            "achievement_type": "Course",
+            "credits_available": facts["hours"],
+        },
+    )
+    definition.competencies.set(facts["indicator_ids"])
+    return definition

@@ -1,4 +1,6 @@
-"""Listen to the ledger: every committed record gets its credential."""
+"""Listen to the ledger: every committed record gets its credential. Listen to
+the catalogue: a published course keeps its achievement definition (what its
+credentials say was achieved) in step."""
 
 from django.dispatch import receiver
 
@@ -14,3 +16,19 @@ def issue_on_record(sender, record_id: int, reverses_id=None, **kwargs):
         credentials_issue_task.delay([record_id])
     else:
         revoke_for_reversal_task.delay(record_id)
+
+
+def course_published(sender, instance, **kwargs):
+    from .services import achievement_for_course
+
+    achievement_for_course(course=instance)
+
+
+def connect():
+    from wagtail.signals import page_published
+
+    from training.courses.models import CoursePage
+
+    page_published.connect(
+        course_published, sender=CoursePage, dispatch_uid="badges_course_achievement"
+    )

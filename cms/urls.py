@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("portfolios.urls")),
     path("", include("cms.studios.urls")),
     path("", include("training.urls")),
+    path("", include("training.courses.urls")),
     path("", include("credits.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),

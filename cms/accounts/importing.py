@@ -6,15 +6,14 @@ service applies a roster only when it has no errors at all."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from cms.tables import TableError, table_read
 
 from .identity import national_id_hash, national_id_is_valid, national_id_normalise
 from .models import (
@@ -55,13 +54,11 @@ HEADERS = {
     "身份证号码": "national_id",
     "national_id": "national_id",
 }
-REQUIRED = ("real_name", "staff_number", "school")
 _LIST_SPLIT = re.compile(r"[、,，;；/\s]+")
 _STAFF_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
-class RosterError(Exception):
-    """The file as a whole cannot be read (wrong type, no header, too big)."""
+RosterError = TableError  # the roster names it so
 
 
 @dataclass
@@ -73,77 +70,14 @@ class RosterCheck:
         self.errors.append({"row": row, "message": message})
 
 
-def _decode_csv(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterError(_("无法识别文件编码，请另存为 UTF-8 或 GB18030 编码的 CSV。"))
-
-
 def roster_parse(*, name: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     """Rows as (spreadsheet row number, {field: text}); the header is row 1."""
-    if len(data) > settings.TEACHER_IMPORT_MAX_BYTES:
-        raise RosterError(_("文件过大（上限 10 MB）。"))
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        table = _read_xlsx(data)
-    elif lower.endswith(".csv"):
-        table = list(csv.reader(io.StringIO(_decode_csv(data))))
-    else:
-        raise RosterError(_("只支持 CSV 或 XLSX 文件。"))
-    if not table or not any(cell.strip() for cell in table[0]):
-        raise RosterError(_("文件是空的，或第 1 行没有表头。"))
-    header = [
-        HEADERS.get(cell.strip().lower(), HEADERS.get(cell.strip()))
-        for cell in table[0]
-    ]
-    missing = [f for f in REQUIRED if f not in header]
-    if missing:
-        labels = {"real_name": "姓名", "staff_number": "工号", "school": "学校"}
-        raise RosterError(
-            _("表头缺少必填列：%(cols)s。")
-            % {"cols": "、".join(labels[f] for f in missing)}
-        )
-    rows = []
-    for index, cells in enumerate(table[1:], start=2):
-        if not any((c or "").strip() for c in cells):
-            continue
-        row = {}
-        for key, cell in zip(header, cells, strict=False):
-            if key:
-                row[key] = (cell or "").strip()
-        rows.append((index, row))
-    if len(rows) > settings.TEACHER_IMPORT_MAX_ROWS:
-        raise RosterError(
-            _("一次最多导入 %(n)d 行，请拆分文件。")
-            % {"n": settings.TEACHER_IMPORT_MAX_ROWS}
-        )
-    if not rows:
-        raise RosterError(_("文件中没有数据行。"))
-    return rows
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise RosterError(_("无法读取该 XLSX 文件，请确认文件未损坏。")) from exc
-    sheet = book.worksheets[0]
-    table = []
-    for values in sheet.iter_rows(values_only=True):
-        table.append(["" if v is None else _cell_text(v) for v in values])
-    book.close()
-    return table
-
-
-def _cell_text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return table_read(
+        name=name,
+        data=data,
+        headers=HEADERS,
+        required={"real_name": "姓名", "staff_number": "工号", "school": "学校"},
+    )
 
 
 def _split_choices(text: str, allowed: set[str]) -> tuple[list[str], list[str]]:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cms.studios",
     "cms",
     "training",
+    "training.courses",
     "credits",
     "badges",
     "portfolios",

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +17,7 @@ from wagtail.models import TaskState
 
 from cms.accounts import scoping
 from cms.accounts.models import GradeBand
+from cms.qr import qr_svg
 from cms.uploads import artefact_validate
 from training.models import Competency
 
@@ -403,13 +400,6 @@ def activity_new(request, pk):
     )
 
 
-def _qr_svg(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
-
-
 @require_http_methods(["GET", "POST"])
 def activity(request, pk):
     activity = get_object_or_404(Activity.objects.select_related("studio"), pk=pk)
@@ -476,7 +466,7 @@ def activity(request, pk):
         context["check_in_url"] = request.build_absolute_uri(
             f"/studios/activities/{activity.pk}/?code={activity.code}"
         )
-        context["qr"] = _qr_svg(context["check_in_url"])
+        context["qr"] = qr_svg(context["check_in_url"])
     context["prefill_code"] = request.GET.get("code", "")[:6]
     return render(request, "studios/activity.html", context)
 

@@ -9,6 +9,7 @@ from cms.accounts.demo import DEMO_PASSWORD, DemoPeople
 from cms.studios.demo import seed_studios
 from credits.demo import seed_credits
 from portfolios.compute import portraits_recompute
+from training.courses.demo import seed_courses
 from training.demo import seed_training
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         logins = DemoPeople(self.stdout).build()
         self.stdout.write(seed_training())
         self.stdout.write(seed_achievements())
+        self.stdout.write(seed_courses())
         self.stdout.write(seed_credits())
         # Moderation emails of the demo content are not worth printing.
         with override_settings(

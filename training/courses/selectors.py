@@ -1,0 +1,430 @@
+"""Reads for the catalogue, course pages, "my learning", grading and campaigns.
+Each page reads in a fixed number of queries however many courses,
+enrolments or submissions there are."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.accounts.models import CareerStage, Subject, TeacherProfile
+from training.models import Competency
+
+from .models import (
+    Campaign,
+    CourseLesson,
+    CourseMode,
+    CoursePage,
+    CourseSession,
+    Enrolment,
+    LessonProgress,
+    QuizAttempt,
+    SessionRegistration,
+    Submission,
+)
+
+FRAMEWORK = "jyt0646-2022"
+PAGE_SIZE = 20
+SORTS = {
+    "new": ("-first_published_at", "-pk"),
+    "hours": ("hours", "pk"),
+    "-hours": ("-hours", "pk"),
+    "title": ("title", "pk"),
+}
+
+
+def _teacher(request) -> TeacherProfile | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "teacher_profile", None)
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        number = Decimal(value)
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() and 0 <= number < 10000 else None
+
+
+def course_search(courses: QuerySet, q: str) -> QuerySet:
+    """Substring match on title, summary, body and provider. Chinese has no
+    word boundaries, so a full-text configuration that splits on spaces would
+    find nothing for 数据 inside 数据驱动的精准教学; a substring match does."""
+    for term in q.split()[:5]:
+        courses = courses.filter(search_text__icontains=term)
+    return courses
+
+
+def catalogue(*, index, request) -> dict:
+    get = request.GET
+    courses = CoursePage.objects.live()
+    q = get.get("q", "").strip()[:50]
+    if q:
+        courses = course_search(courses, q)
+    aligned = CoursePage.indicators.through.objects
+    dimension = get.get("dimension", "")
+    indicator = get.get("indicator", "")
+    if indicator:
+        courses = courses.filter(
+            pk__in=aligned.filter(
+                competency__code=indicator, competency__framework__code=FRAMEWORK
+            ).values("coursepage_id")
+        )
+    elif dimension:
+        courses = courses.filter(
+            pk__in=aligned.filter(
+                competency__parent__parent__code=dimension,
+                competency__framework__code=FRAMEWORK,
+            ).values("coursepage_id")
+        )
+    for field, choices in (
+        ("mode", CourseMode.values),
+        ("subject", Subject.values),
+        ("career_stage", CareerStage.values),
+    ):
+        value = get.get(field, "")
+        if value in choices:
+            # Courses for every subject or stage (left blank) suit everyone.
+            courses = (
+                courses.filter(mode=value)
+                if field == "mode"
+                else courses.filter(Q(**{field: value}) | Q(**{field: ""}))
+            )
+    low, high = _decimal(get.get("hours_min", "")), _decimal(get.get("hours_max", ""))
+    if low is not None:
+        courses = courses.filter(hours__gte=low)
+    if high is not None:
+        courses = courses.filter(hours__lte=high)
+    sort = get.get("sort", "new")
+    if sort not in SORTS:
+        sort = "new"
+    page = Paginator(
+        courses.order_by(*SORTS[sort]).prefetch_related("indicators"), PAGE_SIZE
+    ).get_page(get.get("page"))
+    teacher = _teacher(request)
+    mine = set()
+    if teacher is not None and page.object_list:
+        mine = set(
+            Enrolment.objects.filter(
+                teacher=teacher, course__in=[c.pk for c in page.object_list]
+            ).values_list("course_id", flat=True)
+        )
+    competencies = list(
+        Competency.objects.filter(framework__code=FRAMEWORK, level__in=[1, 3]).only(
+            "code", "name", "level"
+        )
+    )
+    params = get.copy()
+    params.pop("page", None)
+    return {
+        "page": page,
+        "courses": [
+            {"course": c, "url": c.get_url(request), "enrolled": c.pk in mine}
+            for c in page.object_list
+        ],
+        "q": q,
+        "sort": sort,
+        "sorts": [
+            ("new", _("最新上架")),
+            ("hours", _("学时从少到多")),
+            ("-hours", _("学时从多到少")),
+            ("title", _("按名称")),
+        ],
+        "dimensions": [c for c in competencies if c.level == 1],
+        "indicators": [c for c in competencies if c.level == 3],
+        "modes": CourseMode.choices,
+        "subjects": Subject.choices,
+        "stages": CareerStage.choices,
+        "filtered": any(
+            get.get(k)
+            for k in (
+                "q",
+                "dimension",
+                "indicator",
+                "mode",
+                "subject",
+                "career_stage",
+                "hours_min",
+                "hours_max",
+            )
+        ),
+        "querystring": params.urlencode(),
+    }
+
+
+def course_detail(*, course: CoursePage, request) -> dict:
+    from . import services
+
+    lessons = list(course.lessons.all())
+    modules: list[dict] = []
+    for lesson in lessons:
+        name = lesson.module or _("课程内容")
+        if not modules or modules[-1]["name"] != name:
+            modules.append({"name": name, "lessons": []})
+        modules[-1]["lessons"].append(lesson)
+    sessions = list(course.sessions.all())
+    teacher = _teacher(request)
+    enrolment = None
+    done: set[int] = set()
+    registered: dict[int, SessionRegistration] = {}
+    submission = quiz = None
+    missing: list[str] = []
+    if teacher is not None:
+        enrolment = Enrolment.objects.filter(course=course, teacher=teacher).first()
+    if enrolment is not None:
+        enrolment.course = course
+        done = set(
+            LessonProgress.objects.filter(
+                enrolment=enrolment, completed_at__isnull=False
+            ).values_list("lesson_id", flat=True)
+        )
+        registered = {
+            r.session_id: r
+            for r in SessionRegistration.objects.filter(
+                teacher=teacher, session__course=course
+            )
+        }
+        submission = Submission.objects.filter(enrolment=enrolment).first()
+        quiz = QuizAttempt.objects.filter(enrolment=enrolment).first()
+        missing = services.completion_missing(
+            enrolment=enrolment, lesson_count=len(lessons)
+        )
+    seats_left = None
+    if course.capacity is not None:
+        seats_left = max(0, course.capacity - course.enrolments.count())
+    user = request.user
+    return {
+        "course": course,
+        "modules": modules,
+        "lesson_count": len(lessons),
+        "done": done,
+        "question_count": course.questions.count(),
+        "sessions": [
+            {"session": s, "registration": registered.get(s.pk)} for s in sessions
+        ],
+        "indicators": list(
+            course.indicators.select_related("parent__parent").order_by("sort_key")
+        ),
+        "teacher": teacher,
+        "enrolment": enrolment,
+        "submission": submission,
+        "quiz": quiz,
+        "missing": missing,
+        "closed_reason": services.enrolment_open_reason(
+            course=course, on=timezone.localdate()
+        ),
+        "seats_left": seats_left,
+        "is_trainer": user.is_authenticated and services.may_grade(user, course),
+    }
+
+
+def lesson_counts() -> Subquery:
+    return Coalesce(
+        Subquery(
+            CourseLesson.objects.filter(course=OuterRef("course"))
+            .order_by()
+            .values("course")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def my_learning(*, teacher: TeacherProfile, request) -> dict:
+    status = request.GET.get("status", "")
+    enrolments = Enrolment.objects.filter(teacher=teacher)
+    counts = dict(enrolments.order_by().values_list("status").annotate(n=Count("pk")))
+    if status in Enrolment.Status.values:
+        enrolments = enrolments.filter(status=status)
+    page = Paginator(
+        enrolments.select_related("course")
+        .annotate(lesson_total=lesson_counts())
+        .order_by("status", "-enrolled_at"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    rows = []
+    for enrolment in page.object_list:
+        total = enrolment.lesson_total
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "course": enrolment.course,
+                "url": enrolment.course.get_url(request),
+                "percent": int(enrolment.lessons_done * 100 / total) if total else 0,
+                "lesson_total": total,
+            }
+        )
+    upcoming = list(
+        SessionRegistration.objects.filter(
+            teacher=teacher, session__ends_at__gte=timezone.now()
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")[:5]
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "counts": {
+            "all": sum(counts.values()),
+            "enrolled": counts.get(Enrolment.Status.ENROLLED, 0),
+            "completed": counts.get(Enrolment.Status.COMPLETED, 0),
+        },
+        "upcoming": upcoming,
+        "querystring": params.urlencode(),
+    }
+
+
+def courses_graded_by(user) -> QuerySet[CoursePage]:
+    from cms.accounts.scoping import is_platform_admin
+
+    if is_platform_admin(user):
+        return CoursePage.objects.all()
+    return CoursePage.objects.filter(trainers=user)
+
+
+def submissions_for_grader(user) -> QuerySet[Submission]:
+    """Submissions a trainer may open: those of courses she grades, only."""
+    return Submission.objects.filter(
+        enrolment__course__in=courses_graded_by(user).values("pk")
+    )
+
+
+def grading_queue(*, user, request) -> dict:
+    status = request.GET.get("status", Submission.Status.SUBMITTED)
+    submissions = submissions_for_grader(user).exclude(offline=True)
+    if status in Submission.Status.values:
+        submissions = submissions.filter(status=status)
+    course = request.GET.get("course", "")
+    if course.isdigit():
+        submissions = submissions.filter(enrolment__course_id=int(course))
+    page = Paginator(
+        submissions.select_related(
+            "enrolment__teacher__school", "enrolment__course"
+        ).order_by("submitted_at", "pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {
+        "page": page,
+        "status": status,
+        "statuses": Submission.Status.choices,
+        "courses": courses_graded_by(user).order_by("title").values_list("pk", "title"),
+        "course": course,
+        "waiting": submissions_for_grader(user)
+        .filter(status=Submission.Status.SUBMITTED)
+        .count(),
+        "querystring": params.urlencode(),
+    }
+
+
+def campaign_figures(*, campaign: Campaign) -> dict:
+    """Completion per school for the campaign's courses among the teachers of
+    its organisation, in three grouped queries."""
+    org = campaign.organisation
+    teachers = TeacherProfile.objects.filter(school__path__startswith=org.path)
+    course_ids = list(campaign.courses.values_list("pk", flat=True))
+    per_school = {
+        row["school_id"]: {
+            "name": row["school__name"],
+            "teachers": row["n"],
+            "enrolments": 0,
+            "completed": 0,
+        }
+        for row in teachers.order_by()
+        .values("school_id", "school__name")
+        .annotate(n=Count("pk"))
+    }
+    enrolments = Enrolment.objects.filter(
+        course_id__in=course_ids, teacher__school__path__startswith=org.path
+    ).order_by()
+    for row in enrolments.values("teacher__school_id").annotate(
+        n=Count("pk"), done=Count("pk", filter=Q(status=Enrolment.Status.COMPLETED))
+    ):
+        school = per_school.get(row["teacher__school_id"])
+        if school is not None:
+            school["enrolments"], school["completed"] = row["n"], row["done"]
+    per_course = defaultdict(lambda: {"enrolments": 0, "completed": 0})
+    for row in enrolments.values("course_id").annotate(
+        n=Count("pk"), done=Count("pk", filter=Q(status=Enrolment.Status.COMPLETED))
+    ):
+        per_course[row["course_id"]] = {
+            "enrolments": row["n"],
+            "completed": row["done"],
+        }
+    schools = sorted(per_school.values(), key=lambda s: s["name"])
+    for school in schools:
+        school["rate"] = (
+            round(school["completed"] * 100 / school["enrolments"], 1)
+            if school["enrolments"]
+            else 0
+        )
+    courses = [
+        {"course": c, **per_course[c.pk]}
+        for c in CoursePage.objects.filter(pk__in=course_ids).order_by("title")
+    ]
+    for row in courses:
+        row["rate"] = (
+            round(row["completed"] * 100 / row["enrolments"], 1)
+            if row["enrolments"]
+            else 0
+        )
+    total = sum(s["enrolments"] for s in schools)
+    completed = sum(s["completed"] for s in schools)
+    return {
+        "schools": schools,
+        "courses": courses,
+        "total": total,
+        "completed": completed,
+        "rate": round(completed * 100 / total, 1) if total else 0,
+    }
+
+
+def campaigns_visible_to(user) -> QuerySet[Campaign]:
+    from cms.accounts.scoping import organisations_visible_to
+
+    return Campaign.objects.filter(
+        organisation__in=organisations_visible_to(user)
+    ).select_related("organisation", "created_by")
+
+
+def session_attendance(*, session: CourseSession) -> list[SessionRegistration]:
+    return list(
+        session.registrations.select_related("teacher__school").order_by(
+            "checked_in_at", "teacher__real_name"
+        )
+    )
+
+
+def course_achievement_facts(*, course: CoursePage) -> dict:
+    """What a credential for completing this course says about it."""
+    rules = []
+    if course.require_lessons:
+        rules.append(_("学完全部课时"))
+    if course.require_quiz:
+        rules.append(_("课程测验达到 %(p)d%%") % {"p": course.quiz_pass_percent})
+    if course.require_assignment:
+        rules.append(_("作业经培训者按量规评定合格"))
+    if course.min_sessions:
+        rules.append(_("线下或直播出勤 %(n)d 次") % {"n": course.min_sessions})
+    return {
+        "name": course.title,
+        "description": course.summary or course.title,
+        "criteria": _("完成课程“%(t)s”（%(h)s 学时）：%(r)s。")
+        % {"t": course.title, "h": course.hours, "r": "；".join(rules)},
+        "hours": course.hours,
+        "indicator_ids": list(course.indicators.values_list("pk", flat=True)),
+    }

@@ -1,0 +1,542 @@
+"""Front-end pages for learning (teachers), grading and sessions (trainers)
+and campaigns (HR). Course pages themselves are Wagtail pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cms.accounts import scoping
+from cms.accounts.models import Role
+from cms.qr import qr_svg
+
+from . import selectors, services
+from .forms import AssignmentForm, CampaignForm, GradeForm, QuizForm, ScoreImportForm
+from .models import (
+    Campaign,
+    CourseLesson,
+    CoursePage,
+    CourseSession,
+    Enrolment,
+    LessonKind,
+    LessonProgress,
+    Submission,
+)
+
+
+def _teacher(request):
+    profile = getattr(request.user, "teacher_profile", None)
+    if profile is None:
+        raise PermissionDenied
+    return profile
+
+
+def _course(pk) -> CoursePage:
+    return get_object_or_404(CoursePage.objects.live(), pk=pk)
+
+
+def _my_enrolment(request, course_pk) -> Enrolment:
+    """The signed-in teacher's own enrolment: nobody opens another's."""
+    return get_object_or_404(
+        Enrolment.objects.select_related("course", "teacher"),
+        course_id=course_pk,
+        teacher=_teacher(request),
+    )
+
+
+@login_required
+@require_POST
+def enrol(request, pk):
+    course = _course(pk)
+    try:
+        services.course_enrol(course=course, teacher=_teacher(request))
+    except services.NotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("报名成功，可以开始学习了。"))
+    return redirect(course.url)
+
+
+@login_required
+def my_learning(request):
+    context = selectors.my_learning(teacher=_teacher(request), request=request)
+    return render(request, "courses/my_learning.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lesson(request, pk, lesson_pk):
+    enrolment = _my_enrolment(request, pk)
+    lesson = get_object_or_404(CourseLesson, pk=lesson_pk, course_id=pk)
+    if request.method == "POST":
+        try:
+            services.lesson_complete(enrolment=enrolment, lesson=lesson)
+        except services.NotAllowed as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已记录：本课时学完。"))
+        following = (
+            CourseLesson.objects.filter(course_id=pk, sort_order__gt=lesson.sort_order)
+            .order_by("sort_order")
+            .first()
+        )
+        if following is not None:
+            return redirect("course_lesson", pk=pk, lesson_pk=following.pk)
+        return redirect(enrolment.course.url)
+    progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
+    lessons = list(enrolment.course.lessons.all())
+    position = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    return render(
+        request,
+        "courses/lesson.html",
+        {
+            "course": enrolment.course,
+            "enrolment": enrolment,
+            "lesson": lesson,
+            "progress": progress,
+            "number": position + 1,
+            "lesson_count": len(lessons),
+            "previous": lessons[position - 1] if position else None,
+            "next": lessons[position + 1] if position + 1 < len(lessons) else None,
+            "threshold": enrolment.course.video_threshold,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_progress(request, pk, lesson_pk):
+    enrolment = _my_enrolment(request, pk)
+    lesson = get_object_or_404(
+        CourseLesson, pk=lesson_pk, course_id=pk, kind=LessonKind.VIDEO
+    )
+    try:
+        position = float(request.POST.get("position", ""))
+    except ValueError:
+        return JsonResponse({"error": _("播放位置无效。")}, status=400)
+    progress = services.video_progress_report(
+        enrolment=enrolment, lesson=lesson, position=position
+    )
+    return JsonResponse(
+        {
+            "watched": progress.watched_seconds,
+            "percent": int(progress.watched_seconds * 100 / lesson.duration_seconds),
+            "completed": progress.completed_at is not None,
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quiz(request, pk):
+    enrolment = _my_enrolment(request, pk)
+    questions = list(enrolment.course.questions.all())
+    if not questions:
+        raise Http404
+    form = QuizForm(request.POST or None, questions=questions)
+    attempt = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = services.quiz_submit(enrolment=enrolment, answers=form.answers())
+        except services.NotAllowed as exc:
+            form.add_error(None, str(exc))
+    attempts = list(enrolment.quiz_attempts.all()[:10])
+    return render(
+        request,
+        "courses/quiz.html",
+        {
+            "course": enrolment.course,
+            "enrolment": enrolment,
+            "form": form,
+            "attempt": attempt,
+            "attempts": attempts,
+            "questions": {q.pk: q for q in questions},
+        },
+        status=400 if request.method == "POST" and attempt is None else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment(request, pk):
+    enrolment = _my_enrolment(request, pk)
+    course = enrolment.course
+    if not course.require_assignment:
+        raise Http404
+    submission = Submission.objects.filter(enrolment=enrolment).first()
+    form = AssignmentForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"text": submission.text if submission else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_submit(
+                enrolment=enrolment,
+                text=form.cleaned_data["text"],
+                upload=form.cleaned_data.get("file"),
+            )
+        except services.NotAllowed as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("作业已提交，等待培训者批改。"))
+            return redirect("course_assignment", pk=pk)
+    return render(
+        request,
+        "courses/assignment.html",
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "submission": submission,
+            "form": form,
+            "editable": submission is None
+            or submission.status != Submission.Status.GRADED,
+            "criteria": list(course.rubric.criteria.select_related("indicator"))
+            if course.rubric
+            else [],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def submission_file(request, pk):
+    """The attached file, for its author and for the course's trainers only."""
+    submission = get_object_or_404(
+        Submission.objects.select_related("enrolment__teacher__user"), pk=pk
+    )
+    own = submission.enrolment.teacher.user_id == request.user.pk
+    if not own and not (
+        selectors.submissions_for_grader(request.user).filter(pk=pk).exists()
+    ):
+        raise Http404
+    if not submission.file:
+        raise Http404
+    return FileResponse(
+        submission.file.open("rb"), as_attachment=True, filename=submission.file_name
+    )
+
+
+# Sessions
+
+
+def _session(pk) -> CourseSession:
+    return get_object_or_404(CourseSession.objects.select_related("course"), pk=pk)
+
+
+@login_required
+@require_POST
+def session_register(request, pk):
+    session = _session(pk)
+    try:
+        services.session_register(session=session, teacher=_teacher(request))
+    except services.NotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已报名该场次。"))
+    return redirect(session.course.url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_check_in(request, pk):
+    session = _session(pk)
+    teacher = _teacher(request)
+    code = request.POST.get("code", request.GET.get("code", ""))
+    error = ""
+    registration = None
+    if request.method == "POST":
+        try:
+            registration = services.session_check_in(
+                session=session, teacher=teacher, code=code
+            )
+        except services.NotAllowed as exc:
+            error = str(exc)
+    return render(
+        request,
+        "courses/check_in.html",
+        {
+            "session": session,
+            "code": code,
+            "error": error,
+            "registration": registration,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _trainer_session(request, pk) -> CourseSession:
+    session = _session(pk)
+    if not services.may_grade(request.user, session.course):
+        raise Http404
+    return session
+
+
+@login_required
+def session_screen(request, pk):
+    """What the trainer puts on the screen: the code, as digits and as a QR
+    code, and the attendance so far."""
+    session = _trainer_session(request, pk)
+    url = request.build_absolute_uri(
+        reverse("session_check_in", args=[session.pk]) + f"?code={session.code}"
+    )
+    registrations = selectors.session_attendance(session=session)
+    return render(
+        request,
+        "courses/session_screen.html",
+        {
+            "session": session,
+            "qr": qr_svg(url),
+            "check_in_url": url,
+            "registrations": registrations,
+            "present": sum(1 for r in registrations if r.checked_in_at),
+        },
+    )
+
+
+@login_required
+def session_attendance_csv(request, pk):
+    session = _trainer_session(request, pk)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["姓名", "工号", "学校", "报名时间", "签到时间"])
+    for r in selectors.session_attendance(session=session):
+        writer.writerow(
+            [
+                r.teacher.real_name,
+                r.teacher.staff_number,
+                r.teacher.school.name,
+                timezone.localtime(r.registered_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M")
+                if r.checked_in_at
+                else "未签到",
+            ]
+        )
+    response = HttpResponse(
+        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="attendance-{session.pk}.csv"'
+    )
+    return response
+
+
+# Grading
+
+
+def _require_trainer(request) -> None:
+    if Role.TRAINER in scoping.user_roles(request.user):
+        return
+    if not selectors.courses_graded_by(request.user).exists():
+        raise PermissionDenied
+
+
+@login_required
+def grading_queue(request):
+    _require_trainer(request)
+    context = selectors.grading_queue(user=request.user, request=request)
+    return render(request, "courses/grading_queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grade(request, pk):
+    submission = get_object_or_404(
+        selectors.submissions_for_grader(request.user).select_related(
+            "enrolment__course__rubric", "enrolment__teacher__school"
+        ),
+        pk=pk,
+    )
+    course = submission.enrolment.course
+    criteria = (
+        list(course.rubric.criteria.select_related("indicator"))
+        if course.rubric
+        else []
+    )
+    initial = {f"c{k}": v for k, v in submission.criterion_scores.items()}
+    initial["feedback"] = submission.feedback
+    form = GradeForm(request.POST or None, criteria=criteria, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "return":
+                services.submission_return(
+                    submission=submission,
+                    by=request.user,
+                    feedback=form.cleaned_data["feedback"],
+                )
+                messages.success(request, _("已退回修改。"))
+            else:
+                services.submission_grade(
+                    submission=submission,
+                    by=request.user,
+                    criterion_scores=form.scores(),
+                    feedback=form.cleaned_data["feedback"],
+                )
+                messages.success(request, _("评分已保存。"))
+        except services.NotAllowed as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("grading_queue")
+    return render(
+        request,
+        "courses/grade.html",
+        {
+            "submission": submission,
+            "course": course,
+            "form": form,
+            "changes": list(submission.changes.select_related("changed_by")),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scores_import(request):
+    _require_trainer(request)
+    form = ScoreImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = services.scores_import(
+            by=request.user, name=upload.name, data=upload.read()
+        )
+        if not result.errors:
+            messages.success(
+                request, _("已导入 %(n)d 条线下成绩。") % {"n": result.applied}
+            )
+            return redirect("grading_queue")
+    return render(
+        request,
+        "courses/scores_import.html",
+        {
+            "form": form,
+            "result": result,
+            "courses": selectors.courses_graded_by(request.user)
+            .order_by("title")
+            .values_list("pk", "title")[:50],
+        },
+        status=400 if result is not None and result.errors else 200,
+    )
+
+
+@login_required
+def scores_template(request):
+    _require_trainer(request)
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "线下成绩"
+    sheet.append(["工号", "课程编号", "成绩", "是否合格", "评语"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename="offline-scores-template.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# Campaigns (HR)
+
+
+def _require_admin(request) -> None:
+    if not scoping.can_administer_teachers(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def campaign_list(request):
+    _require_admin(request)
+    page = Paginator(selectors.campaigns_visible_to(request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "courses/campaign_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    _require_admin(request)
+    form = CampaignForm(
+        request.POST or None,
+        organisations=scoping.organisations_visible_to(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(
+                by=request.user,
+                title=form.cleaned_data["title"],
+                organisation=form.cleaned_data["organisation"],
+                courses=form.cleaned_data["courses"],
+            )
+        except services.NotAllowed as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("研修项目已创建，正在后台为教师报名。"))
+            return redirect("campaign_detail", pk=campaign.pk)
+    return render(
+        request,
+        "courses/campaign_form.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _campaign(request, pk) -> Campaign:
+    return get_object_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
+
+
+@login_required
+def campaign_detail(request, pk):
+    _require_admin(request)
+    campaign = _campaign(request, pk)
+    return render(
+        request,
+        "courses/campaign_detail.html",
+        {"campaign": campaign, **selectors.campaign_figures(campaign=campaign)},
+    )
+
+
+@login_required
+def campaign_status(request, pk):
+    _require_admin(request)
+    campaign = _campaign(request, pk)
+    return JsonResponse(
+        {
+            "status": campaign.status,
+            "status_label": campaign.get_status_display(),
+            "processed": campaign.processed,
+            "total": campaign.total,
+            "enrolled": campaign.enrolled,
+            "percent": campaign.percent,
+        }
+    )
+
+
+@login_required
+@require_POST
+def campaign_restart(request, pk):
+    _require_admin(request)
+    campaign = _campaign(request, pk)
+    try:
+        services.campaign_restart(campaign=campaign, by=request.user)
+    except services.NotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
+    return redirect("campaign_detail", pk=pk)
