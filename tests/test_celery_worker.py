@@ -179,3 +179,68 @@ def test_worker_issues_credentials_once_under_redelivery(
     issued = IssuedCredential.objects.filter(record_id__in=ids)
     assert issued.count() == 5
     assert all(verify_credential(c.document).ok for c in issued)
+
+
+@pytest.mark.worker
+def test_worker_runs_a_campaign_for_5000_teachers_once(
+    celery_worker_process, district_tree, hr_dist_a, client
+):
+    """A campaign enrols 5,000 teachers in two courses in the real worker; the
+    status the page polls moves while it runs; sent twice, and run again
+    later, nobody is enrolled twice."""
+    from django.urls import reverse
+
+    from cms.accounts.models import User
+    from tests.factories.courses import make_course
+    from tests.factories.site import ensure_base_content
+    from training.courses.models import Campaign, Enrolment
+    from training.courses.tasks import campaign_run_task
+
+    ensure_base_content()
+    school = district_tree["school_a1"]
+    users = User.objects.bulk_create(
+        User(username=f"camp{n}", email=f"camp{n}@example.com", password="!")
+        for n in range(4996)
+    )
+    TeacherProfile.objects.bulk_create(
+        TeacherProfile(
+            user=u, real_name=f"教师{n}", staff_number=f"CAMP{n:05d}", school=school
+        )
+        for n, u in enumerate(users)
+    )
+    total = TeacherProfile.objects.filter(
+        school__path__startswith=district_tree["dist_a"].path
+    ).count()
+    assert total == 5000
+    courses = [make_course(title="寒假研修甲"), make_course(title="寒假研修乙")]
+    campaign = Campaign.objects.create(
+        title="寒假研修", organisation=district_tree["dist_a"], created_by=hr_dist_a
+    )
+    campaign.courses.set(courses)
+
+    worker = celery_worker_process
+    campaign_run_task.apply_async(args=[campaign.pk], queue=worker.queue)
+    campaign_run_task.apply_async(args=[campaign.pk], queue=worker.queue)
+    client.force_login(hr_dist_a)
+    status_url = reverse("campaign_status", args=[campaign.pk])
+    seen = []
+
+    def finished():
+        status = client.get(status_url).json()
+        seen.append(status["processed"])
+        return status["status"] == "done"
+
+    assert wait_for(finished, timeout=120), worker.log_path.read_text()[-2000:]
+    assert wait_for(lambda: worker.tasks_succeeded() == 2)
+    assert any(0 < n < total for n in seen), seen  # progress was visible
+    assert Enrolment.objects.filter(campaign=campaign).count() == 10000
+    campaign.refresh_from_db()
+    assert (campaign.processed, campaign.total, campaign.enrolled) == (5000, 5000, 10000)
+
+    # Run again (as after a failure): the same 10,000 enrolments, none new.
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.FAILED)
+    campaign_run_task.apply_async(args=[campaign.pk], queue=worker.queue)
+    assert wait_for(lambda: worker.tasks_succeeded() == 3)
+    assert Enrolment.objects.count() == 10000
+    campaign.refresh_from_db()
+    assert campaign.status == "done" and campaign.enrolled == 10000

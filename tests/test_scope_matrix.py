@@ -33,6 +33,7 @@ LISTS = [
     ("org_overview", {}),
     ("org_overview_csv", {}),
     ("org_overview_xlsx", {}),
+    ("campaign_list", {}),
     ("dashboard", {}),
 ]
 
@@ -113,7 +114,16 @@ def world(district_tree, django_capture_on_commit_callbacks):
     from portfolios.compute import portraits_recompute
 
     portraits_recompute()
-    return {"strangers": strangers, **district_tree}
+    from tests.factories.courses import make_course
+    from training.courses.models import Campaign
+
+    campaign = Campaign.objects.create(
+        title="乙校寒假研修",
+        organisation=district_tree["school_b1"],
+        created_by=strangers[0].user,
+    )
+    campaign.courses.set([make_course(title="研修课程")])
+    return {"strangers": strangers, "campaign": campaign, **district_tree}
 
 
 @pytest.mark.django_db
@@ -143,6 +153,8 @@ def test_object_urls_of_another_school_are_refused(client, world, hr_a1):
     credential = stranger.credentials.first()
     refused.append(reverse("org_credential_revoke", args=[credential.uid]))
     refused.append(reverse("org_portrait", args=[stranger.pk]))
+    refused.append(reverse("campaign_detail", args=[world["campaign"].pk]))
+    refused.append(reverse("campaign_status", args=[world["campaign"].pk]))
     for url in refused:
         assert client.get(url).status_code in (403, 404), url
     assert (
@@ -153,6 +165,8 @@ def test_object_urls_of_another_school_are_refused(client, world, hr_a1):
     )
     credential.refresh_from_db()
     assert credential.revoked_at is None
+    restart = reverse("campaign_restart", args=[world["campaign"].pk])
+    assert client.post(restart).status_code == 404
     assert (
         client.post(
             reverse("recognition_review", args=[request.pk]), {"decision": "approve"}

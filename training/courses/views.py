@@ -144,7 +144,9 @@ def quiz(request, pk):
     questions = list(enrolment.course.questions.all())
     if not questions:
         raise Http404
-    form = QuizForm(request.POST or None, questions=questions)
+    form = QuizForm(
+        request.POST if request.method == "POST" else None, questions=questions
+    )
     attempt = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,8 +178,8 @@ def assignment(request, pk):
         raise Http404
     submission = Submission.objects.filter(enrolment=enrolment).first()
     form = AssignmentForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         initial={"text": submission.text if submission else ""},
     )
     if request.method == "POST" and form.is_valid():
@@ -366,7 +368,11 @@ def grade(request, pk):
     )
     initial = {f"c{k}": v for k, v in submission.criterion_scores.items()}
     initial["feedback"] = submission.feedback
-    form = GradeForm(request.POST or None, criteria=criteria, initial=initial)
+    form = GradeForm(
+        request.POST if request.method == "POST" else None,
+        criteria=criteria,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if request.POST.get("action") == "return":
