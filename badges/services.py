@@ -234,9 +234,12 @@ def achievement_for_course(*, course) -> AchievementDefinition:
     """The achievement a course's completions certify, kept in step with the
     published course (name, description, criteria, hours, indicators). Its
     slug and id stay fixed, so earlier credentials keep pointing at it."""
+    from django.utils import translation
+
     from training.courses.selectors import course_achievement_facts
 
-    facts = course_achievement_facts(course=course)
+    with translation.override("zh-hans"):  # credentials speak Chinese
+        facts = course_achievement_facts(course=course)
     definition, _created = AchievementDefinition.objects.update_or_create(
         source_type="courses.course",
         source_id=str(course.pk),
