@@ -88,6 +88,13 @@ def owned_querysets(teacher: TeacherProfile):
 
 
 SUBJECT_FIELDS = {"teacher", "user"}
+# Links that record what she did to someone else's row, not data about her:
+# the submissions she graded as a trainer and the grade changes she made hold
+# other teachers' work and scores.
+NOT_HERS = {
+    ("courses.submission", "graded_by"),
+    ("courses.gradechange", "changed_by"),
+}
 
 
 def _links(model, targets: dict, names=None):
@@ -96,6 +103,8 @@ def _links(model, targets: dict, names=None):
         if not isinstance(field, models.ForeignKey):
             continue
         if names is not None and field.name not in names:
+            continue
+        if (model._meta.label_lower, field.name) in NOT_HERS:
             continue
         pks = targets.get(field.related_model)
         if not pks:

@@ -179,6 +179,9 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "url": "",
             }
         )
+    from training.courses.selectors import learning_events
+
+    events.extend(learning_events(teacher=teacher, limit=limit))
     from cms.studios.models import Membership
 
     for m in (

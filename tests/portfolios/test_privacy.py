@@ -202,3 +202,40 @@ def test_studio_part_shows_her_roles_and_the_download_keeps_other_members_out(
     )
     assert "林晓信息科技工作室" in everything  # her studio
     assert "申请人的私人说明" not in everything  # someone else's application
+
+
+def test_a_trainers_download_holds_her_learning_but_not_the_work_she_graded(
+    client, lin, world
+):
+    from tests.factories import TeacherFactory
+    from tests.factories.courses import make_course, make_rubric
+    from training.courses import services as course_services
+
+    rubric = make_rubric()
+    course = make_course(
+        title="林晓任教的课程", lessons=0, rubric=rubric, trainers=[lin.user]
+    )
+    learner = TeacherFactory(school=world["school_a2"])
+    enrolment = course_services.course_enrol(course=course, teacher=learner)
+    submission = course_services.assignment_submit(
+        enrolment=enrolment, text="别人的作业正文"
+    )
+    c1, c2 = list(rubric.criteria.all())
+    course_services.submission_grade(
+        submission=submission, by=lin.user, criterion_scores={c1.pk: 9, c2.pk: 9}
+    )
+    own_course = make_course(title="林晓在学的课程", lessons=0, rubric=rubric)
+    own = course_services.course_enrol(course=own_course, teacher=lin)
+    course_services.assignment_submit(enrolment=own, text="林晓自己的作业")
+
+    client.force_login(lin.user)
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.get(reverse("portrait_export")).content)
+    )
+    everything = " ".join(
+        archive.read(n).decode("utf-8", "replace")
+        for n in archive.namelist()
+        if n.endswith(".json")
+    )
+    assert "林晓自己的作业" in everything
+    assert "别人的作业正文" not in everything

@@ -428,3 +428,59 @@ def course_achievement_facts(*, course: CoursePage) -> dict:
         "hours": course.hours,
         "indicator_ids": list(course.indicators.values_list("pk", flat=True)),
     }
+
+
+def courses_for_indicators(
+    *, indicator_ids: list[int], teacher=None, limit: int = 6
+) -> list[CoursePage]:
+    """Live courses aligned to the given indicators, those covering more of
+    them first, leaving out courses the teacher already takes or finished and
+    courses whose enrolment has closed."""
+    if not indicator_ids:
+        return []
+    today = timezone.localdate()
+    courses = (
+        CoursePage.objects.live()
+        .filter(indicators__in=indicator_ids)
+        .exclude(enrol_closes__lt=today)
+    )
+    if teacher is not None:
+        courses = courses.exclude(
+            pk__in=Enrolment.objects.filter(teacher=teacher).values("course_id")
+        )
+    return list(
+        courses.annotate(matches=Count("indicators"))
+        .order_by("-matches", "hours", "title")
+        .prefetch_related("indicators")[:limit]
+    )
+
+
+def learning_events(*, teacher, limit: int) -> list[dict]:
+    """Her enrolments and completions, for the portrait's timeline."""
+    events = []
+    for e in (
+        Enrolment.objects.filter(teacher=teacher)
+        .select_related("course")
+        .order_by("-enrolled_at")[:limit]
+    ):
+        url = e.course.url or ""
+        events.append(
+            {
+                "when": e.enrolled_at,
+                "kind": "course",
+                "title": _("报名课程：%(t)s") % {"t": e.course.title},
+                "detail": e.course.get_mode_display(),
+                "url": url,
+            }
+        )
+        if e.completed_at:
+            events.append(
+                {
+                    "when": e.completed_at,
+                    "kind": "course",
+                    "title": _("结业：%(t)s") % {"t": e.course.title},
+                    "detail": _("%(h)s 学时") % {"h": e.course.hours},
+                    "url": url,
+                }
+            )
+    return events
