@@ -292,7 +292,9 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
         gap_ids = [g["goal"].indicator_id for g in goals if not g["met"]]
         if report:
             gap_ids += [row["competency"].pk for row in report["weakest"]]
-        data["recommendations"] = recommendations_for(indicator_ids=gap_ids)
+        data["recommendations"] = recommendations_for(
+            indicator_ids=gap_ids, teacher_id=teacher.pk
+        )
     if shows("evidence"):
         data["evidence"] = list(
             Evidence.objects.filter(teacher=teacher)

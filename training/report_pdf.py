@@ -78,7 +78,7 @@ def report_pdf_render(*, report: dict, teacher_name: str, school_name: str) -> b
         for resource in report["recommendations"]:
             story.append(
                 Paragraph(
-                    f"{resource.get_kind_display()} · {resource.title}"
+                    f"{resource.kind_label} · {resource.title}"
                     + (f"（{resource.provider}）" if resource.provider else ""),
                     styles["body"],
                 )

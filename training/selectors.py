@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -151,24 +152,73 @@ def result_report(*, result: AssessmentResult) -> dict:
         "weakest": weakest,
         "previous": previous,
         "recommendations": recommendations_for(
-            indicator_ids=[row["competency"].pk for row in weakest]
+            indicator_ids=[row["competency"].pk for row in weakest],
+            teacher_id=result.teacher_id,
         ),
     }
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """A course from the catalogue or a curated resource, in one shape for the
+    report, its PDF and the portrait."""
+
+    title: str
+    kind_label: str
+    url: str
+    provider: str
+    hours: Decimal | None
+    indicator_codes: tuple[str, ...]
+
+
 def recommendations_for(
-    *, indicator_ids: list[int], limit: int = 6
-) -> list[LearningResource]:
-    """Active resources aligned to the given indicators, those covering more of
-    them first."""
+    *, indicator_ids: list[int], teacher_id: int | None = None, limit: int = 6
+) -> list[Recommendation]:
+    """Catalogue courses aligned to the given indicators (open for enrolment,
+    not already taken by the teacher), then curated resources, those covering
+    more of the indicators first."""
     if not indicator_ids:
         return []
-    return list(
-        LearningResource.objects.filter(is_active=True, indicators__in=indicator_ids)
-        .annotate(matches=Count("indicators"))
-        .order_by("-matches", "kind", "title")
-        .prefetch_related("indicators")[:limit]
-    )
+    from training.courses.selectors import courses_for_indicators
+
+    out = [
+        Recommendation(
+            title=course.title,
+            kind_label=str(LearningResource.Kind.COURSE.label),
+            url=course.url or "",
+            provider=course.provider,
+            hours=course.hours,
+            indicator_codes=tuple(
+                i.code for i in course.indicators.all() if i.pk in indicator_ids
+            ),
+        )
+        for course in courses_for_indicators(
+            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit
+        )
+    ]
+    if len(out) < limit:
+        resources = (
+            LearningResource.objects.filter(
+                is_active=True, indicators__in=indicator_ids
+            )
+            .annotate(matches=Count("indicators"))
+            .order_by("-matches", "kind", "title")
+            .prefetch_related("indicators")[: limit - len(out)]
+        )
+        out += [
+            Recommendation(
+                title=r.title,
+                kind_label=r.get_kind_display(),
+                url=r.url,
+                provider=r.provider,
+                hours=r.hours,
+                indicator_codes=tuple(
+                    i.code for i in r.indicators.all() if i.pk in indicator_ids
+                ),
+            )
+            for r in resources
+        ]
+    return out
 
 
 def latest_results_in(*, teachers: QuerySet) -> QuerySet[AssessmentResult]:

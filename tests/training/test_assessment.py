@@ -231,6 +231,35 @@ class TestReport:
         # What the next level looks like, for a weak indicator.
         assert f"{weak[0].indicator.code} 水平2的做法" in html
 
+    def test_report_recommends_open_catalogue_courses_she_does_not_take(
+        self, client, instrument, teacher
+    ):
+        import datetime
+
+        from django.utils import timezone
+
+        from tests.factories.courses import make_course
+        from training.courses.services import course_enrol
+
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt, lambda p: 1 if p <= 3 else 4)
+        result = services.attempt_submit(attempt=attempt)
+        weak = instrument.items.get(position=1).indicator
+        course = make_course(title="精准教学的学情分析", indicators=[weak.code])
+        taken = make_course(title="她已在学的课程", indicators=[weak.code])
+        course_enrol(course=taken, teacher=teacher)
+        make_course(
+            title="报名已截止的课程",
+            indicators=[weak.code],
+            enrol_closes=timezone.localdate() - datetime.timedelta(days=1),
+        )
+        client.force_login(teacher.user)
+        html = client.get(
+            reverse("assessment_result", args=[result.pk])
+        ).content.decode()
+        assert "精准教学的学情分析" in html and f'href="{course.url}"' in html
+        assert "她已在学的课程" not in html and "报名已截止的课程" not in html
+
     def test_someone_elses_report_is_not_found(self, client, instrument, teacher):
         attempt = services.attempt_start(teacher=teacher)
         answer_all(attempt)

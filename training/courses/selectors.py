@@ -431,7 +431,7 @@ def course_achievement_facts(*, course: CoursePage) -> dict:
 
 
 def courses_for_indicators(
-    *, indicator_ids: list[int], teacher=None, limit: int = 6
+    *, indicator_ids: list[int], teacher_id: int | None = None, limit: int = 6
 ) -> list[CoursePage]:
     """Live courses aligned to the given indicators, those covering more of
     them first, leaving out courses the teacher already takes or finished and
@@ -444,9 +444,9 @@ def courses_for_indicators(
         .filter(indicators__in=indicator_ids)
         .exclude(enrol_closes__lt=today)
     )
-    if teacher is not None:
+    if teacher_id is not None:
         courses = courses.exclude(
-            pk__in=Enrolment.objects.filter(teacher=teacher).values("course_id")
+            pk__in=Enrolment.objects.filter(teacher_id=teacher_id).values("course_id")
         )
     return list(
         courses.annotate(matches=Count("indicators"))
