@@ -175,11 +175,18 @@ def recommendations_for(
     *, indicator_ids: list[int], teacher_id: int | None = None, limit: int = 6
 ) -> list[Recommendation]:
     """Catalogue courses aligned to the given indicators (open for enrolment,
-    not already taken by the teacher), then curated resources, those covering
-    more of the indicators first."""
+    not already taken by the teacher), coming studio activities aligned to
+    them, then curated resources, those covering more of the indicators
+    first."""
     if not indicator_ids:
         return []
+    from django.urls import reverse
+
+    from cms.studios.selectors import activities_for_indicators
     from training.courses.selectors import courses_for_indicators
+
+    def codes(indicators) -> tuple[str, ...]:
+        return tuple(i.code for i in indicators if i.pk in indicator_ids)
 
     out = [
         Recommendation(
@@ -188,12 +195,23 @@ def recommendations_for(
             url=course.url or "",
             provider=course.provider,
             hours=course.hours,
-            indicator_codes=tuple(
-                i.code for i in course.indicators.all() if i.pk in indicator_ids
-            ),
+            indicator_codes=codes(course.indicators.all()),
         )
         for course in courses_for_indicators(
-            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit
+            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit - 2
+        )
+    ]
+    out += [
+        Recommendation(
+            title=f"{activity.title}（{activity.starts_at:%m-%d}）",
+            kind_label=str(LearningResource.Kind.ACTIVITY.label),
+            url=reverse("studio_activity", args=[activity.pk]),
+            provider=activity.studio.title,
+            hours=activity.hours,
+            indicator_codes=codes(activity.indicators.all()),
+        )
+        for activity in activities_for_indicators(
+            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=2
         )
     ]
     if len(out) < limit:
@@ -212,9 +230,7 @@ def recommendations_for(
                 url=r.url,
                 provider=r.provider,
                 hours=r.hours,
-                indicator_codes=tuple(
-                    i.code for i in r.indicators.all() if i.pk in indicator_ids
-                ),
+                indicator_codes=codes(r.indicators.all()),
             )
             for r in resources
         ]

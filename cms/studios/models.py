@@ -311,6 +311,12 @@ class Activity(models.Model):
     capacity = models.PositiveIntegerField(_("名额"), default=50)
     hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=2)
     needs_reflection = models.BooleanField(_("需提交研修反思"), default=False)
+    indicators = models.ManyToManyField(
+        "training.Competency",
+        blank=True,
+        related_name="+",
+        verbose_name=_("对应素养指标"),
+    )
     code = models.CharField(max_length=6, default=check_in_code)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -178,3 +178,26 @@ def studio_home(studio, request) -> dict:
         "can_edit": services.is_editor(user, studio),
         "is_leader": services.is_leader(user, studio),
     }
+
+
+def activities_for_indicators(
+    *, indicator_ids: list[int], teacher_id: int | None = None, limit: int = 2
+) -> list[Activity]:
+    """Coming studio activities aligned to the given indicators that the
+    teacher has not registered for, soonest first."""
+    if not indicator_ids:
+        return []
+    activities = Activity.objects.filter(
+        indicators__in=indicator_ids, starts_at__gte=timezone.now()
+    ).select_related("studio")
+    if teacher_id is not None:
+        activities = activities.exclude(
+            pk__in=Registration.objects.filter(teacher_id=teacher_id).values(
+                "activity_id"
+            )
+        )
+    return list(
+        activities.distinct()
+        .order_by("starts_at")
+        .prefetch_related("indicators")[:limit]
+    )

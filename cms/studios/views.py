@@ -348,6 +348,13 @@ class ActivityForm(forms.ModelForm):
     link = forms.URLField(
         label=gettext_lazy("线上链接"), required=False, assume_scheme="https"
     )
+    indicators = IndicatorField(
+        queryset=None, required=False, label=gettext_lazy("对应素养指标")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].queryset = _indicators()
 
     class Meta:
         model = Activity
@@ -362,6 +369,7 @@ class ActivityForm(forms.ModelForm):
             "capacity",
             "hours",
             "needs_reflection",
+            "indicators",
         ]
 
     def clean(self):
@@ -390,6 +398,7 @@ def activity_new(request, pk):
         activity = form.save(commit=False)
         activity.studio = studio
         activity.save()
+        form.save_m2m()
         messages.success(request, _("活动已发布。"))
         return redirect("studio_activity", pk=activity.pk)
     return render(

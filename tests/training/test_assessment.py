@@ -253,12 +253,36 @@ class TestReport:
             indicators=[weak.code],
             enrol_closes=timezone.localdate() - datetime.timedelta(days=1),
         )
+        from cms.studios.models import Activity
+        from cms.studios.services import studio_create
+
+        studio = studio_create(
+            title="数据教学工作室",
+            kind="名师",
+            leader=TeacherFactory().user,
+            region=teacher.school,
+        )
+        soon = timezone.now() + datetime.timedelta(days=3)
+        for title, starts in (
+            ("数据分析集体备课", soon),
+            ("上学期的听评课", soon - datetime.timedelta(days=90)),
+        ):
+            activity = Activity.objects.create(
+                studio=studio,
+                title=title,
+                kind="集体备课",
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=2),
+                place="会议室",
+            )
+            activity.indicators.add(weak)
         client.force_login(teacher.user)
         html = client.get(
             reverse("assessment_result", args=[result.pk])
         ).content.decode()
         assert "精准教学的学情分析" in html and f'href="{course.url}"' in html
         assert "她已在学的课程" not in html and "报名已截止的课程" not in html
+        assert "数据分析集体备课" in html and "上学期的听评课" not in html
 
     def test_someone_elses_report_is_not_found(self, client, instrument, teacher):
         attempt = services.attempt_start(teacher=teacher)
