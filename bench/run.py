@@ -217,7 +217,12 @@ def main() -> int:
     print("== preparing the database (migrate, seed_scale)", flush=True)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_scale", "--teachers", str(args.teachers))
-    for extra in ("seed_scale_assessments", "seed_scale_ledger", "seed_scale_studios"):
+    for extra in (
+        "seed_scale_assessments",
+        "seed_scale_ledger",
+        "seed_scale_studios",
+        "seed_scale_courses",
+    ):
         try:
             manage(env, extra)
         except subprocess.CalledProcessError:

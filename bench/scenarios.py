@@ -77,4 +77,14 @@ SCENARIOS = [
     Scenario("studios index (300 studios)", "/studios/"),
     Scenario("studios search, Chinese keyword", "/studios/?q=%E7%B2%BE%E5%87%86"),
     Scenario("studio home (100 articles and resources)", "/studios/scale-studio-001/"),
+    Scenario("catalogue (2,000 courses)", "/courses/"),
+    Scenario("catalogue search, Chinese keyword", "/courses/?q=%E6%95%B0%E6%8D%AE"),
+    Scenario(
+        "catalogue by dimension, sorted by hours", "/courses/?dimension=3&sort=hours"
+    ),
+    Scenario("course page, anonymous", "/courses/scale-course-0001/"),
+    Scenario(
+        "course page, teacher", "/courses/scale-course-0001/", user="scale-0000001"
+    ),
+    Scenario("my learning, teacher with 25 courses", "/learn/", user="scale-0000001"),
 ]
