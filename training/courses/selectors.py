@@ -211,7 +211,9 @@ def course_detail(*, course: CoursePage, request) -> dict:
             {"session": s, "registration": registered.get(s.pk)} for s in sessions
         ],
         "indicators": list(
-            course.indicators.select_related("parent__parent").order_by("sort_key")
+            course.indicators.select_related("parent__parent", "framework").order_by(
+                "sort_key"
+            )
         ),
         "teacher": teacher,
         "enrolment": enrolment,
