@@ -84,8 +84,8 @@ def lesson(request, pk, lesson_pk):
             services.lesson_complete(enrolment=enrolment, lesson=lesson)
         except services.NotAllowed as exc:
             messages.error(request, str(exc))
-        else:
-            messages.success(request, _("已记录：本课时学完。"))
+            return redirect("course_lesson", pk=pk, lesson_pk=lesson.pk)
+        messages.success(request, _("已记录：本课时学完。"))
         following = (
             CourseLesson.objects.filter(course_id=pk, sort_order__gt=lesson.sort_order)
             .order_by("sort_order")
