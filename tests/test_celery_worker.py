@@ -235,7 +235,11 @@ def test_worker_runs_a_campaign_for_5000_teachers_once(
     assert any(0 < n < total for n in seen), seen  # progress was visible
     assert Enrolment.objects.filter(campaign=campaign).count() == 10000
     campaign.refresh_from_db()
-    assert (campaign.processed, campaign.total, campaign.enrolled) == (5000, 5000, 10000)
+    assert (campaign.processed, campaign.total, campaign.enrolled) == (
+        5000,
+        5000,
+        10000,
+    )
 
     # Run again (as after a failure): the same 10,000 enrolments, none new.
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.FAILED)
