@@ -6,3 +6,11 @@ class CmsConfig(AppConfig):
     name = "cms"
     label = "cms"
     verbose_name = _("站点")
+
+    def ready(self):
+        from django.conf import settings
+
+        from .i18n import flatten_fallbacks
+
+        for code, _name in settings.LANGUAGES:
+            flatten_fallbacks(code)
