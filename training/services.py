@@ -233,16 +233,20 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
 
     Raises IncompleteAnswers listing the unanswered item ids."""
     with transaction.atomic():
-        locked = AssessmentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        locked = (
+            AssessmentAttempt.objects.select_for_update(of=("self",))
+            .select_related("instrument")
+            .get(pk=attempt.pk)
+        )
         if locked.status == AssessmentAttempt.Status.SUBMITTED:
             return locked.result
         instrument = locked.instrument
-        items = list(instrument.items.values_list("id", "indicator__code"))
+        items, parents = instrument_structure(instrument)
         answers = dict(locked.answers.values_list("item_id", "value"))
         scores = score_answers(
             items=items,
             answers=answers,
-            parents=competency_parents(instrument.framework_id),
+            parents=parents,
             scoring=instrument.scoring,
         )
         now = timezone.now()
@@ -278,6 +282,30 @@ def results_changed() -> None:
 
 def current_instrument_or_none() -> Instrument | None:
     return Instrument.objects.filter(is_current=True, family="self-assessment").first()
+
+
+_STRUCTURES: dict[tuple, tuple[list[tuple[int, str]], dict[str, str]]] = {}
+
+
+def instrument_structure(
+    instrument: Instrument,
+) -> tuple[list[tuple[int, str]], dict[str, str]]:
+    """An instrument version's items (id, indicator code) and the parents of
+    its competencies, read once per process. Safe to keep: this is called only
+    when scoring an attempt, and a version with attempts is frozen (revising
+    it makes a new version, see `instrument_revise`). Keyed on the creation
+    time too, so a recreated row with a reused id is read afresh."""
+    key = (instrument.pk, instrument.created_at)
+    found = _STRUCTURES.get(key)
+    if found is None:
+        found = (
+            list(instrument.items.values_list("id", "indicator__code")),
+            competency_parents(instrument.framework_id),
+        )
+        if len(_STRUCTURES) >= 64:
+            _STRUCTURES.clear()
+        _STRUCTURES[key] = found
+    return found
 
 
 def competency_parents(framework_id: int) -> dict[str, str]:
