@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cms.admin_base import ReadOnlyAdmin
+
 from .models import AchievementDefinition, IssuedCredential, Issuer, IssuerKey
 
 
@@ -29,16 +31,7 @@ class AchievementDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedCredential)
-class IssuedCredentialAdmin(admin.ModelAdmin):
+class IssuedCredentialAdmin(ReadOnlyAdmin):
     list_display = ["name", "teacher", "kind", "issued_at", "revoked_at"]
     list_filter = ["kind"]
     search_fields = ["teacher__real_name", "teacher__staff_number", "name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

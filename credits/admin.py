@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cms.admin_base import ReadOnlyAdmin
+
 from .models import (
     CreditRecord,
     CreditRuleSet,
@@ -16,32 +18,12 @@ class CreditRuleSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(admin.ModelAdmin):
+class CreditRecordAdmin(ReadOnlyAdmin):
     """Read-only: the ledger changes only through credits.services."""
 
     list_display = ("seq", "teacher", "source_title", "hours", "credits", "earned_on")
     list_select_related = ("teacher",)
     search_fields = ("teacher__real_name", "teacher__staff_number", "source_title")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExportJob)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cms.admin_base import ReadOnlyAdmin
+
 from .models import Campaign, Enrolment, GradeChange, Submission
 
 
@@ -29,7 +31,7 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(GradeChange)
-class GradeChangeAdmin(admin.ModelAdmin):
+class GradeChangeAdmin(ReadOnlyAdmin):
     list_display = [
         "submission",
         "source",
@@ -40,15 +42,6 @@ class GradeChangeAdmin(admin.ModelAdmin):
         "changed_at",
     ]
     list_filter = ["source"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Campaign)
