@@ -62,7 +62,9 @@ class Command(BaseCommand):
     # -- 1. one core, ours vs the JS reference --------------------------------
 
     def speed(self, rounds, issuer, key):
-        from badges import compose, keys, proofs
+        from django.db import transaction
+
+        from badges import compose, keys, proofs, statuslist
         from badges.verify import verify_credential
         from credits.models import CreditRecord
 
@@ -74,23 +76,20 @@ class Command(BaseCommand):
         if not records:
             return
         did = keys.issuer_did(issuer)
-        status_base = (
-            settings.SITE_BASE_URL.rstrip("/") + "/credentials/status/platform/1"
-        )
+        # Real slots in the issuer's status list, as issuing allocates them,
+        # so the revocation check reads an existing list.
+        with transaction.atomic():
+            slots = statuslist.allocate(issuer, len(records))
         unsigned = []
-        for n, record in enumerate(records):
+        for n, (record, (status_list, index)) in enumerate(
+            zip(records, slots, strict=True)
+        ):
             document, _slug = compose.badge_credential(
                 uid=f"00000000-0000-4000-8000-{n:012d}",
                 record=record,
                 issuer_id=did,
                 issuer_name=issuer.name,
-                status={
-                    "id": f"{status_base}#{n}",
-                    "type": "BitstringStatusListEntry",
-                    "statusPurpose": "revocation",
-                    "statusListIndex": str(n),
-                    "statusListCredential": status_base,
-                },
+                status=statuslist.status_entry(status_list, index),
             )
             unsigned.append(document)
         secret = keys.private_key(key)
