@@ -12,6 +12,17 @@ from django.http import HttpResponse
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula (a name typed as
+    "=HYPERLINK(...)" in an import) is written as plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def table_response(
     *,
     header: list,
@@ -25,7 +36,7 @@ def table_response(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([_cell(v) for v in row] for row in rows)
         response = HttpResponse(
             "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
         )
@@ -36,7 +47,7 @@ def table_response(
         worksheet = book.create_sheet(sheet)
         worksheet.append(header)
         for row in rows:
-            worksheet.append(row)
+            worksheet.append([_cell(v) for v in row])
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)

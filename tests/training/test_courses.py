@@ -646,3 +646,17 @@ def test_campaign_enrols_an_organisation_once_and_reports_per_school(
     assert "2027 寒假研修" not in titles_on(client.get(reverse("campaign_list")))
     client.force_login(teacher.user)
     assert client.get(reverse("campaign_list")).status_code == 403
+
+
+def test_attendance_export_defuses_formulas(client, rules, trainer):
+    course = make_course(lessons=0, sessions=1, trainers=[trainer])
+    session = course.sessions.get()
+    teacher = TeacherFactory(real_name='=HYPERLINK("http://x","点我")')
+    services.course_enrol(course=course, teacher=teacher)
+    services.session_register(session=session, teacher=teacher)
+    client.force_login(trainer)
+    text = client.get(reverse("session_attendance_csv", args=[session.pk]))
+    body = text.content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body
+    template = client.get(reverse("scores_template"))
+    assert template["Content-Disposition"].endswith('.xlsx"')

@@ -3,14 +3,11 @@ and campaigns (HR). Course pages themselves are Wagtail pages."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.accounts import scoping
 from cms.accounts.models import Role
+from cms.exports import table_response
 from cms.qr import qr_svg
 
 from . import selectors, services
@@ -310,28 +308,25 @@ def session_screen(request, pk):
 @login_required
 def session_attendance_csv(request, pk):
     session = _trainer_session(request, pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["姓名", "工号", "学校", "报名时间", "签到时间"])
-    for r in selectors.session_attendance(session=session):
-        writer.writerow(
+
+    def when(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+    return table_response(
+        header=["姓名", "工号", "学校", "报名时间", "签到时间"],
+        rows=(
             [
                 r.teacher.real_name,
                 r.teacher.staff_number,
                 r.teacher.school.name,
-                timezone.localtime(r.registered_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M")
-                if r.checked_in_at
-                else "未签到",
+                when(r.registered_at),
+                when(r.checked_in_at) if r.checked_in_at else "未签到",
             ]
-        )
-    response = HttpResponse(
-        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+            for r in selectors.session_attendance(session=session)
+        ),
+        fmt="csv",
+        filename=f"attendance-{session.pk}",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="attendance-{session.pk}.csv"'
-    )
-    return response
 
 
 # Grading
@@ -440,20 +435,12 @@ def scores_import(request):
 @login_required
 def scores_template(request):
     _require_trainer(request)
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "线下成绩"
-    sheet.append(["工号", "课程编号", "成绩", "是否合格", "评语"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename="offline-scores-template.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return table_response(
+        header=["工号", "课程编号", "成绩", "是否合格", "评语"],
+        rows=[],
+        fmt="xlsx",
+        filename="offline-scores-template",
+        sheet="线下成绩",
     )
 
 
