@@ -152,3 +152,28 @@ def compliance_list(
         "school": ["school__path", "real_name", "id"],
     }.get(order, ["cycle_hours", "real_name", "id"])
     return rows.order_by(*ordering)
+
+
+def credit_value(*, kind: str, hours: Decimal, school=None, on=None) -> Decimal | None:
+    """The credits `hours` of `kind` earn under the rules in force for the
+    school (the platform default without one), before any annual cap."""
+    from .models import CreditRuleSet
+
+    on = on or timezone.localdate()
+    try:
+        if school is not None:
+            rule_set = rule_set_in_force(school=school, on=on)
+        else:
+            rule_set = (
+                CreditRuleSet.objects.filter(
+                    region__isnull=True, effective_from__lte=on
+                )
+                .order_by("-effective_from")
+                .first()
+            )
+    except CreditRuleSet.DoesNotExist:
+        return None
+    if rule_set is None:
+        return None
+    rate = Decimal(str(rule_set.config.get("conversion", {}).get(kind, 0)))
+    return (Decimal(hours) * rate).quantize(Decimal("0.01"))

@@ -660,3 +660,12 @@ def test_attendance_export_defuses_formulas(client, rules, trainer):
     assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body
     template = client.get(reverse("scores_template"))
     assert template["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_course_page_says_what_completion_earns(client, rules):
+    course = make_course(title="数据素养", hours=Decimal("8"), mode="online")
+    # The platform default converts 0.1 学分 per 学时 of online courses.
+    assert "结业可获 0.80 学分" in titles_on(client.get(course.url))
+    teacher = TeacherFactory()
+    client.force_login(teacher.user)
+    assert "结业可获 0.80 学分" in titles_on(client.get(course.url))

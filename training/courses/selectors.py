@@ -226,9 +226,16 @@ def course_detail(*, course: CoursePage, request) -> dict:
     seats_left = None
     if course.capacity is not None:
         seats_left = max(0, course.capacity - course.enrolments.count())
+    from credits.selectors import credit_value
+
     user = request.user
     return {
         "course": course,
+        "credits": credit_value(
+            kind=course_credit_kind(course),
+            hours=course.hours,
+            school=teacher.school if teacher is not None else None,
+        ),
         "modules": modules,
         "lesson_count": len(lessons),
         "done": done,
@@ -252,6 +259,11 @@ def course_detail(*, course: CoursePage, request) -> dict:
         "seats_left": seats_left,
         "is_trainer": user.is_authenticated and services.may_grade(user, course),
     }
+
+
+def course_credit_kind(course: CoursePage) -> str:
+    """The ledger's learning kind for a course's completion."""
+    return "online_course" if course.mode == CourseMode.ONLINE else "offline_training"
 
 
 def lesson_counts() -> Subquery:

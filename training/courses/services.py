@@ -612,15 +612,12 @@ def completion_check(*, enrolment: Enrolment) -> bool:
 
 
 def completion_credit(*, enrolment: Enrolment, on: datetime.date):
-    from credits.models import LearningKind
     from credits.services import credit_record_append
 
+    from .selectors import course_credit_kind
+
     course = enrolment.course
-    kind = (
-        LearningKind.ONLINE_COURSE
-        if course.mode == "online"
-        else LearningKind.OFFLINE_TRAINING
-    )
+    kind = course_credit_kind(course)
     return credit_record_append(
         teacher=enrolment.teacher,
         kind=kind,
