@@ -117,6 +117,36 @@ def session_cookies(env: dict, usernames: set[str]) -> dict[str, str]:
     return json.loads(line.removeprefix("SESSIONS="))
 
 
+def resolve_paths(env: dict, scenarios: list) -> list:
+    """Fill `{latest_result}` in a scenario's path with the id of its user's
+    latest self-assessment result (ids differ from one seeded database to
+    another)."""
+    from dataclasses import replace
+
+    users = sorted({s.user for s in scenarios if "{latest_result}" in s.path})
+    if not users:
+        return scenarios
+    code = (
+        "import json\n"
+        "from training.models import AssessmentResult\n"
+        "out = {}\n"
+        f"for name in {users!r}:\n"
+        "    r = AssessmentResult.objects.filter(teacher__user__username=name)"
+        ".order_by('-submitted_at').first()\n"
+        "    out[name] = r.pk if r else 0\n"
+        "print('RESULTS=' + json.dumps(out))\n"
+    )
+    output = manage(env, "shell", "-c", code, capture=True)
+    line = next(line for line in output.splitlines() if line.startswith("RESULTS="))
+    latest = json.loads(line.removeprefix("RESULTS="))
+    return [
+        replace(s, path=s.path.format(latest_result=latest[s.user]))
+        if "{latest_result}" in s.path
+        else s
+        for s in scenarios
+    ]
+
+
 def wait_until_up(port: int, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -242,6 +272,7 @@ def main() -> int:
     manage(env, "collectstatic", "--noinput", "-v0")
 
     scenarios = [s for s in SCENARIOS if not args.only or args.only in s.name]
+    scenarios = resolve_paths(env, scenarios)
     cookies = session_cookies(env, {s.user for s in scenarios if s.user})
     port = free_port()
     server = subprocess.Popen(

@@ -1,6 +1,8 @@
 """The pages `make bench` measures. Later issues append their own.
 
-`user` names a login made by `manage.py seed_scale` (or None for anonymous)."""
+`user` names a login made by `manage.py seed_scale` (or None for anonymous).
+A path may hold `{latest_result}`: the bench fills in the id of that user's
+latest self-assessment result before the load starts."""
 
 from dataclasses import dataclass
 
@@ -42,6 +44,11 @@ SCENARIOS = [
         budget_ms=300,
     ),
     Scenario("my self-assessment, teacher", "/assessment/", user="scale-0000001"),
+    Scenario(
+        "assessment report, teacher with 3 results",
+        "/assessment/results/{latest_result}/",
+        user="scale-0000001",
+    ),
     Scenario("my credits, teacher with 50 records", "/credits/", user="scale-0000001"),
     Scenario(
         "credit compliance, district HR (2,000 teachers)",

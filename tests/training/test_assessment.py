@@ -405,3 +405,33 @@ def test_platform_admin_curates_learning_resources_in_wagtail(client):
     assert (
         client.get("/admin/snippets/training/learningresource/add/").status_code == 200
     )
+
+    def test_report_does_not_grow_with_history(
+        self, client, settings, instrument, teacher
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        settings.ASSESSMENT_RETAKE_DAYS = "0"
+        client.force_login(teacher.user)
+
+        def take(level):
+            attempt = services.attempt_start(teacher=teacher)
+            answer_all(attempt, lambda p: level)
+            return services.attempt_submit(attempt=attempt)
+
+        def report_queries(result):
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(reverse("assessment_result", args=[result.pk]))
+            assert response.status_code == 200
+            return len(ctx.captured_queries), response
+
+        take(2)
+        second = take(3)
+        few, _ = report_queries(second)
+        for level in (1, 2, 4, 5):
+            latest = take(level)
+        many, response = report_queries(latest)
+        assert many == few
+        # The comparison is with the result just before it (level 4 -> 5).
+        assert all(d["delta"] == 1 for d in response.context["dimensions"])
