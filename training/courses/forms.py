@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,13 @@ class GradeForm(forms.Form):
 
 class ScoreImportForm(forms.Form):
     file = forms.FileField(label=_("成绩表（XLSX 或 CSV）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before the file is read into memory.
+        if upload.size > settings.TEACHER_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("文件过大（上限 10 MB）。"))
+        return upload
 
 
 class CampaignForm(forms.Form):

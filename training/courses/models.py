@@ -11,6 +11,7 @@ an idempotency key, so retries and double clicks never credit twice."""
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -453,6 +455,12 @@ class CourseSession(Orderable):
             raise ValidationError({"ends_at": _("结束时间须晚于开始时间。")})
 
 
+# A running campaign whose worker has not reported for this long is taken to
+# have died (a killed worker never reaches the task's except block) and may be
+# claimed again: its enrolments so far stand, nobody is enrolled twice.
+CAMPAIGN_STALE_AFTER = datetime.timedelta(minutes=5)
+
+
 class Campaign(models.Model):
     """寒暑假研修 and the like: every teacher of an organisation enrolled in a
     set of courses by one action, run in the background."""
@@ -485,6 +493,9 @@ class Campaign(models.Model):
     error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by the worker with every batch; a running campaign whose
+    # heartbeat stops is one whose worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("研修项目")
@@ -499,6 +510,15 @@ class Campaign(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.processed * 100 / self.total) if self.total else 0
+
+    @property
+    def stalled(self) -> bool:
+        """Running, but the worker has not reported for a while."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.heartbeat_at is not None
+            and timezone.now() - self.heartbeat_at > CAMPAIGN_STALE_AFTER
+        )
 
 
 class Enrolment(models.Model):
@@ -653,8 +673,10 @@ class GradeChange(models.Model):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=8, choices=Source.choices)
-    old_status = models.CharField(max_length=10, blank=True)
-    new_status = models.CharField(max_length=10)
+    old_status = models.CharField(
+        max_length=10, blank=True, choices=Submission.Status.choices
+    )
+    new_status = models.CharField(max_length=10, choices=Submission.Status.choices)
     old_score = models.DecimalField(max_digits=6, decimal_places=1, null=True)
     new_score = models.DecimalField(max_digits=6, decimal_places=1, null=True)
     note = models.CharField(max_length=200, blank=True)

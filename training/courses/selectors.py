@@ -300,7 +300,9 @@ def my_learning(*, teacher: TeacherProfile, request) -> dict:
                 "enrolment": enrolment,
                 "course": enrolment.course,
                 "url": enrolment.course.get_url(request),
-                "percent": int(enrolment.lessons_done * 100 / total) if total else 0,
+                "percent": min(100, int(enrolment.lessons_done * 100 / total))
+                if total
+                else 0,
                 "lesson_total": total,
             }
         )
@@ -348,7 +350,7 @@ def grading_queue(*, user, request) -> dict:
     if status in Submission.Status.values:
         submissions = submissions.filter(status=status)
     course = request.GET.get("course", "")
-    if course.isdigit():
+    if course.isascii() and course.isdecimal():
         submissions = submissions.filter(enrolment__course_id=int(course))
     page = Paginator(
         submissions.select_related(

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts.models import TeacherProfile
 
 from .models import (
+    CAMPAIGN_STALE_AFTER,
     Campaign,
     CourseLesson,
     CoursePage,
@@ -143,6 +145,8 @@ def video_progress_report(
     nothing; past the course's threshold the lesson is complete."""
     if lesson.kind != LessonKind.VIDEO or not lesson.duration_seconds:
         raise NotAllowed(_("这不是视频课时。"))
+    if not math.isfinite(position):
+        raise NotAllowed(_("播放位置无效。"))
     now = timezone.now()
     with transaction.atomic():
         progress = _progress(enrolment, lesson)
@@ -212,9 +216,10 @@ def assignment_submit(*, enrolment: Enrolment, text: str, upload=None) -> Submis
     if not enrolment.course.require_assignment:
         raise NotAllowed(_("这门课程没有作业。"))
     with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update().filter(enrolment=enrolment).first()
-        )
+        # The enrolment row is the lock: a double click on a first hand-in
+        # waits here and then finds the submission the first click made.
+        Enrolment.objects.select_for_update().only("pk").get(pk=enrolment.pk)
+        submission = Submission.objects.filter(enrolment=enrolment).first()
         if submission is None:
             submission = Submission(enrolment=enrolment)
         elif submission.status == Submission.Status.GRADED:
@@ -237,6 +242,18 @@ def may_grade(user, course: CoursePage) -> bool:
     if is_platform_admin(user):
         return True
     return course.trainers.filter(pk=user.pk).exists()
+
+
+def _own_work(user, enrolment: Enrolment) -> bool:
+    """A trainer who also takes the course never grades her own work."""
+    return enrolment.teacher.user_id == user.pk
+
+
+def _grader_check(by, submission: Submission) -> None:
+    if not may_grade(by, submission.enrolment.course):
+        raise NotAllowed(_("你不是这门课程的培训者。"))
+    if _own_work(by, submission.enrolment):
+        raise NotAllowed(_("不能批改自己的作业，请由本课程的其他培训者批改。"))
 
 
 def _record_change(submission, *, by, source, old_status, old_score, note=""):
@@ -284,8 +301,7 @@ def submission_grade(
     """Grade with the course's rubric. Regrading is allowed; each change is
     kept in the audit trail. A pass counts towards completion."""
     course = submission.enrolment.course
-    if not may_grade(by, course):
-        raise NotAllowed(_("你不是这门课程的培训者。"))
+    _grader_check(by, submission)
     if course.rubric is None:
         raise NotAllowed(_("这门课程没有设置评分量规。"))
     total, passed, clean = rubric_total(
@@ -313,8 +329,7 @@ def submission_grade(
 
 def submission_return(*, submission: Submission, by, feedback: str) -> Submission:
     """Send the work back for revision, with what to change."""
-    if not may_grade(by, submission.enrolment.course):
-        raise NotAllowed(_("你不是这门课程的培训者。"))
+    _grader_check(by, submission)
     feedback = (feedback or "").strip()
     if not feedback:
         raise NotAllowed(_("退回修改时请写明修改意见。"))
@@ -414,7 +429,7 @@ def scores_import(*, by, name: str, data: bytes) -> ScoreImport:
     courses = {
         str(c.pk): c
         for c in CoursePage.objects.filter(
-            pk__in=[c for c in course_ids if c.isdigit()]
+            pk__in=[c for c in course_ids if c.isascii() and c.isdecimal()]
         ).select_related("rubric")
     }
     allowed = {pk for pk, c in courses.items() if may_grade(by, c)}
@@ -422,7 +437,7 @@ def scores_import(*, by, name: str, data: bytes) -> ScoreImport:
         (e.teacher_id, e.course_id): e
         for e in Enrolment.objects.filter(
             teacher__in=teachers.values(), course_id__in=[int(c) for c in courses]
-        )
+        ).select_related("course", "teacher")
     }
     seen: set[tuple[str, str]] = set()
     plan = []
@@ -450,8 +465,13 @@ def scores_import(*, by, name: str, data: bytes) -> ScoreImport:
                 number, _("%(n)s 没有选修该课程。") % {"n": teacher.real_name}
             )
             continue
+        if _own_work(by, enrolment):
+            result.add_error(number, _("不能为自己录入成绩。"))
+            continue
         try:
             score = Decimal(row.get("score", "")).quantize(Decimal("0.1"))
+            if not score.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             result.add_error(
                 number, _("成绩“%(s)s”不是数字。") % {"s": row.get("score", "")}
@@ -589,26 +609,67 @@ def completion_missing(
     return missing
 
 
+COMPLETION_FLAGS = (
+    "lessons_done",
+    "quiz_passed",
+    "assignment_passed",
+    "sessions_attended",
+)
+
+
 def completion_check(*, enrolment: Enrolment) -> bool:
     """Complete the enrolment when its course's rule is met: exactly once (a
     conditional update), and credited in the same transaction under a key
-    made of course and teacher, so no retry credits twice."""
+    made of course and teacher, so no retry credits twice.
+
+    The rule is read from the enrolment row locked here, not from the copy
+    the caller loaded: when the last two requirements are met at the same
+    moment (a lesson and a check-in), the second check sees the first. The
+    lessons count is taken from the lessons she finished that the course
+    still has, so a lesson the author removed neither blocks nor helps."""
     if enrolment.status == Enrolment.Status.COMPLETED:
         return False
-    if completion_missing(enrolment=enrolment):
-        return False
     with transaction.atomic():
-        now = timezone.now()
-        updated = Enrolment.objects.filter(
-            pk=enrolment.pk, status=Enrolment.Status.ENROLLED
-        ).update(status=Enrolment.Status.COMPLETED, completed_at=now)
-        if not updated:
+        locked = (
+            Enrolment.objects.select_for_update()
+            .select_related("course")
+            .get(pk=enrolment.pk)
+        )
+        if locked.status != Enrolment.Status.ENROLLED:
             return False
-        record = completion_credit(enrolment=enrolment, on=timezone.localdate(now))
-        Enrolment.objects.filter(pk=enrolment.pk).update(credit_record_id=record.pk)
+        done = LessonProgress.objects.filter(
+            enrolment=locked,
+            completed_at__isnull=False,
+            lesson__course_id=locked.course_id,
+        ).count()
+        if done != locked.lessons_done:
+            Enrolment.objects.filter(pk=locked.pk).update(lessons_done=done)
+            locked.lessons_done = done
+        for name in COMPLETION_FLAGS:
+            setattr(enrolment, name, getattr(locked, name))
+        if completion_missing(enrolment=locked):
+            return False
+        now = timezone.now()
+        Enrolment.objects.filter(pk=locked.pk).update(
+            status=Enrolment.Status.COMPLETED, completed_at=now
+        )
+        record = completion_credit(enrolment=locked, on=timezone.localdate(now))
+        Enrolment.objects.filter(pk=locked.pk).update(credit_record_id=record.pk)
     enrolment.status, enrolment.completed_at = Enrolment.Status.COMPLETED, now
     enrolment.credit_record_id = record.pk
     return True
+
+
+def course_completions_recheck(*, course_id: int) -> int:
+    """After an author changes a course (a lesson removed, a rule relaxed),
+    complete the enrolments that now meet its rule. Returns how many."""
+    completed = 0
+    pending = Enrolment.objects.filter(
+        course_id=course_id, status=Enrolment.Status.ENROLLED
+    ).select_related("course", "teacher")
+    for enrolment in pending.iterator(chunk_size=500):
+        completed += completion_check(enrolment=enrolment)
+    return completed
 
 
 def completion_credit(*, enrolment: Enrolment, on: datetime.date):
@@ -659,9 +720,16 @@ def campaign_run(*, campaign_id: int) -> Campaign:
     (or twice at once): an existing enrolment is left as it is, so nobody is
     enrolled twice. Campaigns place teachers regardless of windows and
     capacity: the organisation decided."""
-    claimed = Campaign.objects.filter(
-        pk=campaign_id, status__in=[Campaign.Status.QUEUED, Campaign.Status.FAILED]
-    ).update(status=Campaign.Status.RUNNING, processed=0, error="")
+    claimable = Q(status__in=[Campaign.Status.QUEUED, Campaign.Status.FAILED]) | Q(
+        status=Campaign.Status.RUNNING,
+        heartbeat_at__lt=timezone.now() - CAMPAIGN_STALE_AFTER,
+    )
+    claimed = Campaign.objects.filter(claimable, pk=campaign_id).update(
+        status=Campaign.Status.RUNNING,
+        processed=0,
+        error="",
+        heartbeat_at=timezone.now(),
+    )
     campaign = Campaign.objects.get(pk=campaign_id)
     if not claimed:  # done already, or another worker is on it
         return campaign
@@ -700,6 +768,7 @@ def campaign_run(*, campaign_id: int) -> Campaign:
                 Campaign.objects.filter(pk=campaign.pk).update(
                     processed=F("processed") + len(batch),
                     enrolled=F("enrolled") + (after - before),
+                    heartbeat_at=timezone.now(),
                 )
     except Exception:
         log.exception("campaign %s failed", campaign_id)
@@ -722,7 +791,9 @@ def campaign_restart(*, campaign: Campaign, by) -> Campaign:
 
     if not organisations_visible_to(by).filter(pk=campaign.organisation_id).exists():
         raise NotAllowed(_("无权操作该研修项目。"))
-    if campaign.status in (Campaign.Status.QUEUED, Campaign.Status.RUNNING):
+    if campaign.status == Campaign.Status.QUEUED or (
+        campaign.status == Campaign.Status.RUNNING and not campaign.stalled
+    ):
         raise NotAllowed(_("该研修项目正在报名中，请等待完成。"))
     Campaign.objects.filter(pk=campaign.pk).update(
         status=Campaign.Status.QUEUED, error=""

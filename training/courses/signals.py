@@ -1,5 +1,6 @@
 """Keep the course catalogue's index page in place however the site is set up
-(migrate, seed commands)."""
+(migrate, seed commands), and look at completions again when an author
+publishes a changed course."""
 
 from django.db.models.signals import post_migrate
 
@@ -13,7 +14,22 @@ def ensure_catalogue(sender, **kwargs):
         catalogue_ensure()
 
 
+def course_published(sender, instance, **kwargs):
+    """A published revision may have dropped a lesson or relaxed the rule:
+    enrolments that now meet it are completed in the background."""
+    from .tasks import course_completions_recheck_task
+
+    course_completions_recheck_task.delay_on_commit(instance.pk)
+
+
 def connect(app_config):
+    from wagtail.signals import page_published
+
+    from .models import CoursePage
+
     post_migrate.connect(
         ensure_catalogue, sender=app_config, dispatch_uid="courses_catalogue"
+    )
+    page_published.connect(
+        course_published, sender=CoursePage, dispatch_uid="courses_recheck"
     )

@@ -29,6 +29,7 @@ from .models import (
     Enrolment,
     LessonKind,
     LessonProgress,
+    SessionRegistration,
     Submission,
 )
 
@@ -121,11 +122,13 @@ def lesson_progress(request, pk, lesson_pk):
     )
     try:
         position = float(request.POST.get("position", ""))
+        progress = services.video_progress_report(
+            enrolment=enrolment, lesson=lesson, position=position
+        )
     except ValueError:
         return JsonResponse({"error": _("播放位置无效。")}, status=400)
-    progress = services.video_progress_report(
-        enrolment=enrolment, lesson=lesson, position=position
-    )
+    except services.NotAllowed as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse(
         {
             "watched": progress.watched_seconds,
@@ -151,6 +154,14 @@ def quiz(request, pk):
             attempt = services.quiz_submit(enrolment=enrolment, answers=form.answers())
         except services.NotAllowed as exc:
             form.add_error(None, str(exc))
+        else:
+            # Redirect, so that reloading the result does not submit again.
+            return redirect(
+                reverse("course_quiz", args=[pk]) + f"?attempt={attempt.pk}"
+            )
+    shown = request.GET.get("attempt", "")
+    if request.method == "GET" and shown.isascii() and shown.isdecimal():
+        attempt = enrolment.quiz_attempts.filter(pk=int(shown)).first()
     attempts = list(enrolment.quiz_attempts.all()[:10])
     return render(
         request,
@@ -255,8 +266,11 @@ def session_check_in(request, pk):
     teacher = _teacher(request)
     code = request.POST.get("code", request.GET.get("code", ""))
     error = ""
-    registration = None
-    if request.method == "POST":
+    # Opening the page again shows that she is already checked in.
+    registration = SessionRegistration.objects.filter(
+        session=session, teacher=teacher, checked_in_at__isnull=False
+    ).first()
+    if request.method == "POST" and registration is None:
         try:
             registration = services.session_check_in(
                 session=session, teacher=teacher, code=code
