@@ -158,14 +158,14 @@ PORTRAITS_VERSION_KEY = "portraits-version"
 def cached_dashboard(request, teachers) -> dict:
     """Per user and filters, until the next full recompute or a new assessment
     result (both bump a version in the cache), and at most ten minutes."""
-    from training.services import RESULTS_VERSION_KEY
+    from training.selectors import results_version
 
     filters = "&".join(
         f"{k}={request.GET.get(k, '')}" for k in ("school", "subject", "stage")
     )
     key = (
         f"overview:{request.user.pk}:{filters}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:"
-        f"{cache.get(RESULTS_VERSION_KEY, 0)}"
+        f"{results_version()}"
     )
     data = cache.get(key)
     if data is None:

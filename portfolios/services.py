@@ -15,6 +15,7 @@ from django.db import transaction
 def teacher_data_erase(teacher) -> None:
     from cms.accounts.models import Notification
     from training.models import AssessmentAttempt, AssessmentResult
+    from training.services import results_changed
 
     from .models import Evidence, Goal, Portrait, PortraitView, ShareLink
 
@@ -29,6 +30,8 @@ def teacher_data_erase(teacher) -> None:
         Portrait.objects.filter(teacher=teacher).delete()
         AssessmentResult.objects.filter(teacher=teacher).delete()
         AssessmentAttempt.objects.filter(teacher=teacher).delete()
+        # Aggregates cached over her results are recomputed without them.
+        transaction.on_commit(results_changed)
         Notification.objects.filter(user=teacher.user).delete()
         user = teacher.user
         user.is_active = False

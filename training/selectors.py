@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.fields.json import KT
 
 from .models import (
@@ -308,6 +308,18 @@ def level_distribution(*, teachers: QuerySet, framework: Framework) -> dict:
         "withheld_schools": sum(1 for row in schools if row["hidden"]),
         "min_group_size": MIN_GROUP_SIZE,
     }
+
+
+def results_version() -> str:
+    """Changes whenever results change, for keys of cached aggregates: the
+    newest result's id (every submission adds one, so submitting costs no
+    cache write) and a counter bumped when results are removed."""
+    from django.core.cache import cache
+
+    from .services import RESULTS_VERSION_KEY
+
+    newest = AssessmentResult.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return f"{cache.get(RESULTS_VERSION_KEY, 0)}.{newest}"
 
 
 def current_instrument() -> Instrument | None:

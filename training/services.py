@@ -231,35 +231,40 @@ def answers_save(
 def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
     """Score and close an attempt. Submitting again returns the same result.
 
-    Raises IncompleteAnswers listing the unanswered item ids."""
+    Raises IncompleteAnswers listing the unanswered item ids.
+
+    The attempt is claimed by a conditional update (in progress -> submitted):
+    a second submit waits on the row until the first commits, then finds it
+    submitted and returns its result. A refusal for missing answers rolls the
+    claim back. Teacher and instrument are fixed when the attempt is opened,
+    so the caller's copy supplies them."""
+    now = timezone.now()
     with transaction.atomic():
-        locked = (
-            AssessmentAttempt.objects.select_for_update(of=("self",))
-            .select_related("instrument")
-            .get(pk=attempt.pk)
+        claimed = AssessmentAttempt.objects.filter(
+            pk=attempt.pk, status=AssessmentAttempt.Status.IN_PROGRESS
+        ).update(status=AssessmentAttempt.Status.SUBMITTED, submitted_at=now)
+        if not claimed:
+            return AssessmentResult.objects.get(attempt_id=attempt.pk)
+        answers = dict(
+            AssessmentAnswer.objects.filter(attempt_id=attempt.pk).values_list(
+                "item_id", "value"
+            )
         )
-        if locked.status == AssessmentAttempt.Status.SUBMITTED:
-            return locked.result
-        instrument = locked.instrument
-        items, parents = instrument_structure(instrument)
-        answers = dict(locked.answers.values_list("item_id", "value"))
+        instrument, items, parents = instrument_for_scoring(
+            instrument_id=attempt.instrument_id, answered=answers.keys()
+        )
         scores = score_answers(
             items=items,
             answers=answers,
             parents=parents,
             scoring=instrument.scoring,
         )
-        now = timezone.now()
         AssessmentResult.objects.filter(
-            teacher_id=locked.teacher_id, is_latest=True
+            teacher_id=attempt.teacher_id, is_latest=True
         ).update(is_latest=False)
-        transaction.on_commit(results_changed)
-        locked.status = AssessmentAttempt.Status.SUBMITTED
-        locked.submitted_at = now
-        locked.save(update_fields=["status", "submitted_at"])
-        return AssessmentResult.objects.create(
-            attempt=locked,
-            teacher_id=locked.teacher_id,
+        result = AssessmentResult.objects.create(
+            attempt_id=attempt.pk,
+            teacher_id=attempt.teacher_id,
             instrument=instrument,
             overall_score=Decimal(scores["overall"]["score"]),
             overall_level=scores["overall"]["level"],
@@ -267,13 +272,17 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
             term=term_of(timezone.localdate(now)),
             submitted_at=now,
         )
+    attempt.status, attempt.submitted_at = AssessmentAttempt.Status.SUBMITTED, now
+    return result
 
 
 RESULTS_VERSION_KEY = "assessment-results-version"
 
 
 def results_changed() -> None:
-    """Invalidate cached aggregates of results (see selectors.results_version)."""
+    """Invalidate cached aggregates of results after results were removed (an
+    erasure). A new result needs no call: the version includes the newest
+    result's id (see selectors.results_version)."""
     try:
         cache.incr(RESULTS_VERSION_KEY)
     except ValueError:
@@ -284,27 +293,29 @@ def current_instrument_or_none() -> Instrument | None:
     return Instrument.objects.filter(is_current=True, family="self-assessment").first()
 
 
-_STRUCTURES: dict[tuple, tuple[list[tuple[int, str]], dict[str, str]]] = {}
+_SCORING: dict[int, tuple[Instrument, list[tuple[int, str]], dict[str, str]]] = {}
 
 
-def instrument_structure(
-    instrument: Instrument,
-) -> tuple[list[tuple[int, str]], dict[str, str]]:
-    """An instrument version's items (id, indicator code) and the parents of
-    its competencies, read once per process. Safe to keep: this is called only
-    when scoring an attempt, and a version with attempts is frozen (revising
-    it makes a new version, see `instrument_revise`). Keyed on the creation
-    time too, so a recreated row with a reused id is read afresh."""
-    key = (instrument.pk, instrument.created_at)
-    found = _STRUCTURES.get(key)
-    if found is None:
+def instrument_for_scoring(
+    *, instrument_id: int, answered
+) -> tuple[Instrument, list[tuple[int, str]], dict[str, str]]:
+    """An instrument version with its items (id, indicator code) and the
+    parents of its competencies, read once per process. Safe to keep: a
+    version with attempts is frozen (revising it makes a new version, see
+    `instrument_revise`), and only attempts are scored. An entry that lacks
+    an answered item is read afresh (a database rebuilt under a running
+    process)."""
+    found = _SCORING.get(instrument_id)
+    if found is None or not set(answered) <= {item_id for item_id, _ in found[1]}:
+        instrument = Instrument.objects.get(pk=instrument_id)
         found = (
+            instrument,
             list(instrument.items.values_list("id", "indicator__code")),
             competency_parents(instrument.framework_id),
         )
-        if len(_STRUCTURES) >= 64:
-            _STRUCTURES.clear()
-        _STRUCTURES[key] = found
+        if len(_SCORING) >= 64:
+            _SCORING.clear()
+        _SCORING[instrument_id] = found
     return found
 
 

@@ -14,7 +14,6 @@ from cms.exports import table_response
 
 from . import selectors
 from .models import Framework
-from .services import RESULTS_VERSION_KEY
 
 
 def _distribution(request):
@@ -30,7 +29,7 @@ def _distribution(request):
     # Cached per user and filter until any new result is submitted.
     key = (
         f"assessment-distribution:{request.user.pk}:{school_id or ''}:"
-        f"{cache.get(RESULTS_VERSION_KEY, 0)}"
+        f"{selectors.results_version()}"
     )
     distribution = cache.get(key)
     if distribution is None:

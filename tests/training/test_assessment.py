@@ -4,6 +4,7 @@ versioning, retakes, the report and its PDF, and the HR aggregate."""
 import datetime
 import io
 import subprocess
+import threading
 
 import pytest
 from django.urls import reverse
@@ -98,6 +99,39 @@ class TestTaking:
         assert first["Location"] == reverse("assessment_result", args=[result.pk])
         assert second["Location"] == reverse("assessment_result", args=[result.pk])
         assert services.attempt_submit(attempt=attempt).pk == result.pk
+
+    @pytest.mark.django_db(transaction=True)
+    def test_concurrent_submits_make_one_result(self, instrument, teacher):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("concurrency needs PostgreSQL")
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        barrier = threading.Barrier(6)
+        returned, errors = [], []
+
+        def submit():
+            from django.db import connection as conn
+
+            try:
+                fresh = AssessmentAttempt.objects.get(pk=attempt.pk)
+                barrier.wait()
+                returned.append(services.attempt_submit(attempt=fresh).pk)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=submit) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        result = AssessmentResult.objects.get(teacher=teacher)
+        assert returned == [result.pk] * 6
+        assert AssessmentAttempt.objects.get(pk=attempt.pk).status == "submitted"
 
     def test_cannot_submit_with_gaps(self, client, instrument, teacher):
         attempt = services.attempt_start(teacher=teacher)
@@ -383,6 +417,14 @@ class TestQueryBudgets:
         with django_assert_max_num_queries(14):
             response = client.get(reverse("org_assessment"))
         assert response.context["distribution"]["total"] == 15
+        # An erased teacher's result leaves the cached figures at once.
+        from portfolios.services import teacher_data_erase
+
+        gone = AssessmentResult.objects.filter(teacher__school=school).first()
+        with django_capture_on_commit_callbacks(execute=True):
+            teacher_data_erase(gone.teacher)
+        response = client.get(reverse("org_assessment"))
+        assert response.context["distribution"]["total"] == 14
 
     def test_assessment_home_does_not_grow_with_history(
         self, client, settings, instrument, teacher, django_assert_max_num_queries
@@ -396,15 +438,6 @@ class TestQueryBudgets:
         with django_assert_max_num_queries(10):
             response = client.get(reverse("assessment_home"))
         assert len(response.context["results"]) == 4
-
-
-def test_platform_admin_curates_learning_resources_in_wagtail(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    response = client.get("/admin/snippets/training/learningresource/")
-    assert response.status_code == 200
-    assert (
-        client.get("/admin/snippets/training/learningresource/add/").status_code == 200
-    )
 
     def test_report_does_not_grow_with_history(
         self, client, settings, instrument, teacher
@@ -435,3 +468,12 @@ def test_platform_admin_curates_learning_resources_in_wagtail(client):
         assert many == few
         # The comparison is with the result just before it (level 4 -> 5).
         assert all(d["delta"] == 1 for d in response.context["dimensions"])
+
+
+def test_platform_admin_curates_learning_resources_in_wagtail(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get("/admin/snippets/training/learningresource/")
+    assert response.status_code == 200
+    assert (
+        client.get("/admin/snippets/training/learningresource/add/").status_code == 200
+    )
