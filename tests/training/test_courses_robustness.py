@@ -284,3 +284,24 @@ def test_bad_input_gets_a_clear_answer_not_a_server_error(client, graded, settin
     assert Decimal(0) == sum(
         CreditRecord.objects.filter(teacher=teacher).values_list("hours", flat=True)
     )
+
+
+def test_the_check_in_code_cannot_be_guessed_by_trying_them_all(client, rules):
+    course = make_course(lessons=0, sessions=1)
+    teacher = TeacherFactory()
+    services.course_enrol(course=course, teacher=teacher)
+    session = course.sessions.get()
+    wrong = [f"{n:06d}" for n in range(20) if f"{n:06d}" != session.code]
+    for code in wrong[: services.CHECK_IN_MAX_FAILURES]:
+        with pytest.raises(services.NotAllowed, match="签到码不正确"):
+            services.session_check_in(session=session, teacher=teacher, code=code)
+    # Now even the right code waits, and says why.
+    client.force_login(teacher.user)
+    url = reverse("session_check_in", args=[session.pk])
+    response = client.post(url, {"code": session.code})
+    assert response.status_code == 400 and "错误次数过多" in text_of(response)
+    assert not Enrolment.objects.get(teacher=teacher).sessions_attended
+    # Another teacher at the same session is not held up.
+    other = TeacherFactory()
+    services.course_enrol(course=course, teacher=other)
+    services.session_check_in(session=session, teacher=other, code=session.code)

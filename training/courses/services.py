@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 CHECK_IN_EARLY = datetime.timedelta(hours=1)
 CHECK_IN_LATE = datetime.timedelta(hours=2)
+CHECK_IN_MAX_FAILURES = 10
+CHECK_IN_LOCKOUT_SECONDS = 600
 # A video report may move the watched point on by at most this factor of the
 # time since the previous report (plus slack): seeking ahead does not count.
 PLAYBACK_ALLOWANCE = 1.5
@@ -556,7 +559,17 @@ def session_check_in(
     """Check in with the code on the trainer's screen, in the hour before the
     session up to two hours after it ends. Attendance counts once."""
     now = timezone.now()
+    # Wrong codes are counted per teacher and session, so that the six
+    # digits cannot be guessed by trying them in turn.
+    failures = f"check-in-failures:{session.pk}:{teacher.pk}"
+    if cache.get(failures, 0) >= CHECK_IN_MAX_FAILURES:
+        raise NotAllowed(_("签到码错误次数过多，请 10 分钟后再试。"))
     if (code or "").strip() != session.code:
+        if not cache.add(failures, 1, CHECK_IN_LOCKOUT_SECONDS):
+            try:
+                cache.incr(failures)
+            except ValueError:  # expired in between
+                cache.add(failures, 1, CHECK_IN_LOCKOUT_SECONDS)
         raise NotAllowed(_("签到码不正确。"))
     if (
         now < session.starts_at - CHECK_IN_EARLY
@@ -631,7 +644,7 @@ def completion_check(*, enrolment: Enrolment) -> bool:
         return False
     with transaction.atomic():
         locked = (
-            Enrolment.objects.select_for_update()
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("course")
             .get(pk=enrolment.pk)
         )
