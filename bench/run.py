@@ -92,16 +92,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def shell_json(env: dict, code: str) -> dict:
+    """Run Python in `manage.py shell` that leaves its answer in `out`; the
+    answer comes back as one JSON line."""
+    code = "import json\nout = {}\n" + code + "print('OUT=' + json.dumps(out))\n"
+    output = manage(env, "shell", "-c", code, capture=True)
+    line = next(line for line in output.splitlines() if line.startswith("OUT="))
+    return json.loads(line.removeprefix("OUT="))
+
+
 def session_cookies(env: dict, usernames: set[str]) -> dict[str, str]:
     """Log the bench users in by creating sessions directly."""
     if not usernames:
         return {}
     code = (
-        "import json\n"
         "from django.contrib.auth import get_user_model, BACKEND_SESSION_KEY, "
         "HASH_SESSION_KEY, SESSION_KEY\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
-        "out = {}\n"
         f"for name in {sorted(usernames)!r}:\n"
         "    user = get_user_model().objects.get(username=name)\n"
         "    s = SessionStore()\n"
@@ -110,11 +117,8 @@ def session_cookies(env: dict, usernames: set[str]) -> dict[str, str]:
         "    s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
         "    s.create()\n"
         "    out[name] = s.session_key\n"
-        "print('SESSIONS=' + json.dumps(out))\n"
     )
-    output = manage(env, "shell", "-c", code, capture=True)
-    line = next(line for line in output.splitlines() if line.startswith("SESSIONS="))
-    return json.loads(line.removeprefix("SESSIONS="))
+    return shell_json(env, code)
 
 
 def resolve_paths(env: dict, scenarios: list) -> list:
@@ -127,18 +131,13 @@ def resolve_paths(env: dict, scenarios: list) -> list:
     if not users:
         return scenarios
     code = (
-        "import json\n"
         "from training.models import AssessmentResult\n"
-        "out = {}\n"
         f"for name in {users!r}:\n"
         "    r = AssessmentResult.objects.filter(teacher__user__username=name)"
         ".order_by('-submitted_at').first()\n"
         "    out[name] = r.pk if r else 0\n"
-        "print('RESULTS=' + json.dumps(out))\n"
     )
-    output = manage(env, "shell", "-c", code, capture=True)
-    line = next(line for line in output.splitlines() if line.startswith("RESULTS="))
-    latest = json.loads(line.removeprefix("RESULTS="))
+    latest = shell_json(env, code)
     return [
         replace(s, path=s.path.format(latest_result=latest[s.user]))
         if "{latest_result}" in s.path
