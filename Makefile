@@ -20,11 +20,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The embedded default: SQLite, eager Celery, console email.
+# The embedded default: SQLite, eager Celery, console email. Public links (QR
+# codes, credential ids, status lists, did:web) name the address it serves on.
+SITE_BASE_URL ?= http://$(HOST):$(PORT)
 run: install system-deps
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_BASE_URL=$(SITE_BASE_URL) $(PY) manage.py seed_demo
+	SITE_BASE_URL=$(SITE_BASE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Debian packages the project uses, installed when missing and we may (root):
 # a TrueType CJK font for PDFs; for the tests also Chromium for the browser

@@ -4,6 +4,7 @@ shown; every figure is a set-based query, whatever the number of teachers."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -129,6 +130,20 @@ def dashboard_data(teachers) -> dict:
     }
 
 
+def _list_holds(field: str, value: str) -> Q:
+    """Rows whose JSON list ``field`` holds ``value``, on either database.
+
+    PostgreSQL answers with jsonb containment. SQLite keeps the list as JSON
+    text in which json.dumps escaped every Chinese character (``"\\u8bed..."``),
+    so the element is matched as that quoted, escaped text (or unescaped, for
+    rows written by other tools)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    escaped = json.dumps(value)
+    plain = json.dumps(value, ensure_ascii=False)
+    return Q(**{f"{field}__icontains": escaped}) | Q(**{f"{field}__icontains": plain})
+
+
 def _filtered(request):
     teachers = scoping.teachers_visible_to(request.user).exclude(user=request.user)
     schools = (
@@ -141,11 +156,7 @@ def _filtered(request):
         teachers = teachers.filter(school_id=int(school), school__in=schools)
     subject = request.GET.get("subject")
     if subject in Subject.values:
-        teachers = (
-            teachers.filter(subjects__contains=[subject])
-            if connection.vendor == "postgresql"
-            else teachers.filter(subjects__icontains=f'"{subject}"')
-        )
+        teachers = teachers.filter(_list_holds("subjects", subject))
     stage = request.GET.get("stage")
     if stage in CareerStage.values:
         teachers = teachers.filter(career_stage=stage)

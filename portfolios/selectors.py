@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from training.models import AssessmentResult, Competency
@@ -90,6 +92,12 @@ def goals_with_progress(teacher, levels: dict[str, int]) -> list[dict]:
     return out
 
 
+def _learning_moment(day):
+    """A date as an aware datetime (noon, local time) to sort beside events
+    that carry a time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
 def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     """Her career on the platform, newest first: assessments, credits,
     credentials, goals, evidence and reviews, roles."""
@@ -115,22 +123,31 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     ).order_by("-seq")[:limit]:
         events.append(
             {
-                "when": rec.recorded_at,
+                # When the learning happened, not when it reached the ledger.
+                "when": _learning_moment(rec.earned_on),
                 "kind": "credit",
                 "title": rec.source_title,
                 "detail": _("%(hours)s 学时") % {"hours": rec.hours},
                 "url": "",
             }
         )
-    for c in IssuedCredential.objects.filter(teacher=teacher, kind="badge").order_by(
-        "-issued_at"
-    )[:limit]:
+    for c in (
+        IssuedCredential.objects.filter(teacher=teacher, kind="badge")
+        .select_related("record")
+        .order_by("-issued_at")[:limit]
+    ):
+        # A credential sits on the timeline where its learning happened; the
+        # day it was signed is part of the detail.
+        issued = timezone.localtime(c.issued_at).date().isoformat()
         events.append(
             {
-                "when": c.issued_at,
+                "when": _learning_moment(c.record.earned_on)
+                if c.record_id
+                else c.issued_at,
                 "kind": "credential",
                 "title": c.name,
-                "detail": _("已撤销") if c.revoked_at else _("可验证证书"),
+                "detail": (_("已撤销") if c.revoked_at else _("可验证证书"))
+                + _("（%(date)s 签发）") % {"date": issued},
                 "url": c.get_absolute_url(),
             }
         )

@@ -264,3 +264,47 @@ def test_method_page_documents_sources_and_weights(client, lin):
 
 
 __all__ = ["io"]
+
+
+def test_timeline_dates_credits_by_when_the_learning_happened(client, world):
+    """Credits earned in March and August, issued as credentials today, sit on
+    the timeline in March and August; the signing day is only a detail."""
+    from badges.services import credentials_issue
+    from credits.services import credit_record_append
+
+    teacher = world["teachers"]["SA1"][1]
+    year = datetime.date.today().year - 1
+    records = [
+        credit_record_append(
+            teacher=teacher,
+            kind="online_course",
+            category="信息技术应用",
+            source_type="training.course",
+            source_id=str(n),
+            source_title=title,
+            hours=8,
+            earned_on=day,
+            idempotency_key=f"tl:{n}",
+        )
+        for n, (title, day) in enumerate(
+            [
+                ("三月的课程", datetime.date(year, 3, 14)),
+                ("八月的课程", datetime.date(year, 8, 20)),
+            ]
+        )
+    ]
+    credentials_issue([r.pk for r in records])
+    client.force_login(teacher.user)
+    html = client.get(reverse("my_portrait")).content.decode()
+    timeline = html[html.index("成长时间线") :]
+    today = datetime.date.today().isoformat()
+    for day, title in [
+        (f"{year}-03-14", "三月的课程"),
+        (f"{year}-08-20", "八月的课程"),
+    ]:
+        entries = [line for line in timeline.splitlines() if title in line]
+        assert entries, title
+        # Both the credit and its credential are dated by the learning.
+        assert all(f">{day}</time>" in line for line in entries), entries
+    assert f">{today}</time> 三月的课程" not in timeline
+    assert f"（{today} 签发）" in timeline
