@@ -13,7 +13,12 @@ adapted.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
+import marshal
+import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +47,10 @@ def _offline(uri: str):
     raise NoSuchResource(ref=uri)
 
 
+_HANDLERS = {"http": _offline, "https": _offline}
+_DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
+
+
 @cache
 def validator(kind: str) -> Draft201909Validator:
     """The reference validator: slow, but says where every problem is. Its
@@ -52,16 +61,54 @@ def validator(kind: str) -> Draft201909Validator:
     return Draft201909Validator(schema, registry=registry)
 
 
+def _module_dir() -> Path | None:
+    from django.conf import settings
+
+    path = Path(getattr(settings, "BASE_DIR", ".")) / "var" / "schema-validators"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
 @cache
 def _compiled(kind: str):
     """The same schema compiled to Python: answers valid/invalid quickly. The
     files use only keywords that draft 7 shares with 2019-09 (``$defs`` is
     reached through plain JSON pointers), which a test checks against the
-    reference validator."""
+    reference validator.
+
+    The generated code (some MB) takes seconds to compile, so its bytecode is
+    written to ``var/schema-validators`` once, named by the schema file's hash
+    and the Python version, and loaded from there by every later process."""
+    raw = (SCHEMA_DIR / FILES[kind]).read_bytes()
     schema = {k: v for k, v in _schema(kind).items() if k != "$schema"}
-    return fastjsonschema.compile(
-        schema, handlers={"http": _offline, "https": _offline}
-    )
+    folder = _module_dir()
+    if folder is None:
+        return fastjsonschema.compile(schema, handlers=_HANDLERS)
+    tag = hashlib.sha256(raw + importlib.util.MAGIC_NUMBER).hexdigest()[:24]
+    path = folder / f"v_{tag}.marshal"
+    try:
+        # Written by this function, under the project's own var/ folder.
+        entry, code = marshal.loads(path.read_bytes())  # noqa: S302
+    except (OSError, ValueError, EOFError, TypeError):
+        source = fastjsonschema.compile_to_code(schema, handlers=_HANDLERS)
+        # The entry point is the first function the generator writes.
+        entry = _DEF.search(source).group(1)
+        code = compile(source, f"<schema {FILES[kind]}>", "exec")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps((entry, code)))
+        os.replace(tmp, path)
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 -- code generated here from our schema file
+    return namespace[entry]
+
+
+def warm() -> None:
+    """Load the compiled validators now rather than in a first request."""
+    for kind in ("OpenBadgeCredential", "ClrCredential"):
+        _compiled(kind)
 
 
 def schema_kind(document: dict) -> str | None:
