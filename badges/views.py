@@ -38,7 +38,7 @@ MAX_NODES = 12_000
 MAX_EMBEDDED = 60
 # Time after which the credentials inside a CLR are no longer opened (the CLR
 # then reads "not all checked" and is not valid).
-VERIFY_BUDGET_SECONDS = 0.6
+VERIFY_BUDGET_SECONDS = 0.45
 JSON_LD = "application/ld+json"
 
 
