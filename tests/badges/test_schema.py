@@ -38,9 +38,8 @@ def test_our_credentials_pass_and_broken_ones_are_explained(credited):
 def test_what_we_issue_passes_the_current_published_schemas_as_published(credited):
     """OB 3.0 (JSON Schema 2019-09, validFrom, proof an array) and CLR 2.0,
     read as published: no adaptation of the document or the schema."""
-    from credits.services import transcript_issue
-
     from badges import services
+    from credits.services import transcript_issue
 
     badge = credential_of(credited).document
     assert isinstance(badge["proof"], list) and len(badge["proof"]) == 1
