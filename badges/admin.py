@@ -2,7 +2,13 @@ from django.contrib import admin
 
 from cms.admin_base import ReadOnlyAdmin
 
-from .models import AchievementDefinition, IssuedCredential, Issuer, IssuerKey
+from .models import (
+    AchievementDefinition,
+    IssuedCredential,
+    Issuer,
+    IssuerKey,
+    TrustedIssuer,
+)
 
 
 class IssuerKeyInline(admin.TabularInline):
@@ -35,3 +41,14 @@ class IssuedCredentialAdmin(ReadOnlyAdmin):
     list_display = ["name", "teacher", "kind", "issued_at", "revoked_at"]
     list_filter = ["kind"]
     search_fields = ["teacher__real_name", "teacher__staff_number", "name"]
+
+
+@admin.register(TrustedIssuer)
+class TrustedIssuerAdmin(admin.ModelAdmin):
+    """The issuer trust registry: external issuers the verify page calls
+    "本平台认可的签发方". The platform's own issuers need no entry."""
+
+    list_display = ["name", "did", "active", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "did"]
+    fields = ["did", "name", "note", "did_document", "active"]

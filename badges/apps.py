@@ -10,3 +10,15 @@ class BadgesConfig(AppConfig):
         from . import checks, signals  # noqa: F401
 
         signals.connect()
+        # The compiled 1EdTech schema validators: loaded from their bytecode
+        # cache in milliseconds, so no verification request pays for them.
+        try:
+            from . import schema
+
+            schema.warm()
+        except Exception:  # noqa: BLE001 -- never stop the site from starting
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "schema validators not preloaded", exc_info=True
+            )

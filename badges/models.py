@@ -219,3 +219,78 @@ class IssuedCredential(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("credential_public", args=[self.uid])
+
+
+class TrustedIssuer(models.Model):
+    """An issuer outside this platform whose credentials the platform vouches
+    for, e.g. another province's credit bank. The platform's own issuers (its
+    did:web and the district centres registered as ``Issuer``) are recognised
+    without an entry here; any other issuer is "signature valid, issuer not
+    recognised", however it names itself."""
+
+    did = models.CharField(
+        _("DID"),
+        max_length=300,
+        unique=True,
+        help_text=_(
+            "签发方在证书 issuer.id 中使用的标识，例如 did:web:credit.example.gov.cn 或 did:key:z6Mk…。"
+        ),
+    )
+    name = models.CharField(
+        _("名称"),
+        max_length=120,
+        help_text=_("核验页上显示的登记名称，例如“某省终身学习学分银行”。"),
+    )
+    note = models.TextField(
+        _("认可依据"),
+        blank=True,
+        help_text=_("为什么认可这个签发方（协议、文件编号等），供其他管理员查看。"),
+    )
+    did_document = models.JSONField(
+        _("DID 文档"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "did:web 签发方的 DID 文档（JSON），从对方正式渠道取得后粘贴在此；"
+            "本平台核验时不联网，没有它就无法核验 did:web 签发方的签名。did:key 无需填写。"
+        ),
+    )
+    active = models.BooleanField(
+        _("认可中"), default=True, help_text=_("取消勾选即停止认可，保留记录。")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("认可的外部签发方")
+        verbose_name_plural = _("认可的外部签发方")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.did}）"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        did = (self.did or "").strip()
+        self.did = did
+        if not did.startswith("did:") or any(c.isspace() for c in did) or "#" in did:
+            raise ValidationError(
+                {
+                    "did": _(
+                        "请填写 DID，例如 did:web:example.org，不含 # 及其后的部分。"
+                    )
+                }
+            )
+        document = self.did_document
+        if document in ("", {}):
+            self.did_document = None
+        elif document is not None:
+            if not isinstance(document, dict) or document.get("id") != did:
+                raise ValidationError(
+                    {
+                        "did_document": _(
+                            "DID 文档应当是 JSON 对象，且其 id 与上面的 DID 相同。"
+                        )
+                    }
+                )

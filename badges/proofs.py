@@ -76,15 +76,25 @@ def sign(
     private_key: Ed25519PrivateKey,
     verification_method: str,
     created: str,
+    *,
+    as_array: bool = True,
 ) -> dict:
-    """A copy of ``document`` with a ``proof`` added."""
+    """A copy of ``document`` with a ``proof`` added: a one-element array, as
+    the 1EdTech schemas want (``as_array=False`` gives the single object some
+    published test vectors use; both are VC 2.0 and sign the same bytes)."""
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     options = proof_options(unsigned, verification_method, created)
     signature = private_key.sign(hash_data(unsigned, options))
-    return {
-        **unsigned,
-        "proof": {**options, "proofValue": multibase_b58_encode(signature)},
-    }
+    proof = {**options, "proofValue": multibase_b58_encode(signature)}
+    return {**unsigned, "proof": [proof] if as_array else proof}
+
+
+def proof_of(document: dict) -> dict | None:
+    """The single proof of a document, whichever form it is in."""
+    proof = document.get("proof") if isinstance(document, dict) else None
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    return proof if isinstance(proof, dict) else None
 
 
 @dataclass

@@ -3,13 +3,18 @@
 Checks, in order: format, schema, issuer key, signature, status, validity
 dates. A check that could not be run (because an earlier one failed, or the
 information is held by someone else) is reported as not checked, never as
-passed. A ClrCredential also verifies every credential inside it.
+passed; a document that fails the format or schema check is never
+canonicalised. Separately from whether it is intact, the issuer is looked up in
+the trust registry (badges.trust): a credential is valid only when it is intact
+and its issuer is recognised. A ClrCredential's own proof is checked first, and
+only then every credential inside it.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -18,10 +23,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import jsonld, keys, proofs, schema
 from .models import Issuer, IssuerKey, StatusList
 from .multikey import MultibaseError, public_key_from_multibase
+from .trust import Trust, TrustRegistry
 
 MAX_NESTED = 2000
 
@@ -41,6 +48,7 @@ class Check:
     code: str
     ok: bool | None  # None: not checked
     message: str
+    detail: str = ""  # "revoked" on the status check of a revoked credential
 
     @property
     def label(self):
@@ -52,39 +60,151 @@ class Check:
 
 @dataclass
 class Report:
+    """What one verification found. Two separate answers: is the credential
+    intact (format, schema, key, signature, status, dates all hold), and is its
+    issuer one this platform recognises (``trust``)? Only both make it valid."""
+
     checks: list[Check]
     summary: dict = field(default_factory=dict)
     nested: list[Report] = field(default_factory=list)
+    trust: Trust | None = None
+    # Why the credentials inside were not (all) checked, when they were not.
+    nested_skipped: str = ""
+    incomplete: bool = False
+
+    @property
+    def intact(self) -> bool:
+        # Nothing failed and the signature itself was checked and holds.
+        return all(c.ok is not False for c in self.checks) and any(
+            c.code == "signature" and c.ok is True for c in self.checks
+        )
+
+    @property
+    def recognised(self) -> bool:
+        return self.trust is not None and self.trust.recognised
+
+    @property
+    def nested_revoked(self) -> int:
+        return sum(1 for n in self.nested if n.revoked)
+
+    @property
+    def nested_failed(self) -> int:
+        return sum(1 for n in self.nested if not n.ok)
+
+    @property
+    def revoked(self) -> bool:
+        return any(c.detail == "revoked" for c in self.checks)
 
     @property
     def ok(self) -> bool:
-        # Nothing failed, the signature itself was checked and holds, and so
-        # does every credential inside.
         return (
-            all(c.ok is not False for c in self.checks)
-            and any(c.code == "signature" and c.ok is True for c in self.checks)
+            self.intact
+            and self.recognised
+            and not self.incomplete
+            and not self.nested_skipped
             and all(n.ok for n in self.nested)
         )
 
     @property
-    def first_failure(self) -> Check | None:
+    def own_failure(self) -> Check | None:
         for check in self.checks:
             if check.ok is False:
                 return check
+        return None
+
+    @property
+    def first_failure(self) -> Check | None:
+        failed = self.own_failure
+        if failed is not None:
+            return failed
         for inner in self.nested:
             failed = inner.first_failure
             if failed is not None:
                 return failed
         return None
 
+    @property
+    def failed_check(self) -> str | None:
+        """The code of what keeps this from being valid: one of the checks,
+        "nested" (a credential inside), "limits" (too much work for one
+        request) or "issuer_trust" (intact, issuer not recognised)."""
+        failed = self.own_failure
+        if failed is not None:
+            return failed.code
+        if not self.intact:
+            return "signature"
+        if self.incomplete:
+            return "limits"
+        if self.nested_failed or self.nested_skipped:
+            return "nested"
+        if not self.recognised:
+            return "issuer_trust"
+        return None
+
+    @property
+    def verdict(self) -> str:
+        """ "valid", "unrecognised" (intact, issuer not recognised) or "invalid"."""
+        if self.ok:
+            return "valid"
+        if self.failed_check == "issuer_trust":
+            return "unrecognised"
+        return "invalid"
+
+    @property
+    def message(self) -> str:
+        """One sentence for the top of the page and the API."""
+        if self.ok:
+            return str(_("这份证书的签名、签发方和状态均已核验通过。"))
+        failed = self.own_failure
+        if failed is not None:
+            return str(_("未通过的检查：%(label)s") % {"label": failed.label})
+        if not self.intact:
+            return str(_("签名未能核验。"))
+        if self.incomplete or self.nested_skipped:
+            return str(self.nested_skipped)
+        parts = []
+        if self.nested_revoked:
+            parts.append(
+                str(
+                    ngettext(
+                        "其中 %(n)s 份证书已被撤销",
+                        "其中 %(n)s 份证书已被撤销",
+                        self.nested_revoked,
+                    )
+                    % {"n": self.nested_revoked}
+                )
+            )
+        other = self.nested_failed - self.nested_revoked
+        if other:
+            parts.append(
+                str(
+                    ngettext(
+                        "其中 %(n)s 份证书未通过核验",
+                        "其中 %(n)s 份证书未通过核验",
+                        other,
+                    )
+                    % {"n": other}
+                )
+            )
+        if not self.recognised:
+            parts.insert(0, str(_("签名有效，但签发方未经本平台认可")))
+        return "；".join(parts) + "。"
+
     def as_dict(self) -> dict:
-        failed = self.first_failure
         return {
             "verified": self.ok,
-            "failed_check": failed.code if failed else None,
+            "result": self.verdict,
+            "message": self.message,
+            "intact": self.intact,
+            "issuer_recognised": self.recognised,
+            "issuer": self.trust.as_dict() if self.trust else None,
+            "failed_check": self.failed_check,
             "checks": [c.as_dict() for c in self.checks],
             "credential": self.summary,
             "nested": [n.as_dict() for n in self.nested],
+            "nested_revoked": self.nested_revoked,
+            "nested_failed": self.nested_failed,
+            "nested_not_checked": str(self.nested_skipped) or None,
         }
 
 
@@ -201,7 +321,9 @@ def _resolve_key(
             return public_key_from_multibase(method.get("publicKeyMultibase", "")), None
         except (MultibaseError, ValueError):
             return None, _("签发方公钥无法解析。")
-    return None, _("签发方不是本平台，其密钥无法离线获取。")
+    return None, _(
+        "签发方不是本平台，也没有在本平台的认可名单中登记 DID 文档，其密钥无法离线获取。"
+    )
 
 
 @lru_cache(maxsize=256)
@@ -322,7 +444,7 @@ def _check_status(document: dict, prefetched: dict) -> Check:
         if byte < 0:
             return Check("status", False, _("撤销状态序号超出列表范围。"))
         if byte & (0x80 >> (index % 8)):
-            return Check("status", False, _("该证书已被签发方撤销。"))
+            return Check("status", False, _("该证书已被签发方撤销。"), "revoked")
     if unknown:
         return Check("status", None, _("状态列表不在本平台，未能离线检查是否撤销。"))
     return Check("status", True, _("未被撤销。"))
@@ -355,14 +477,20 @@ def verify_credential(
     *,
     now: datetime.datetime | None = None,
     extra_documents: dict | None = None,
+    registry: TrustRegistry | None = None,
+    deadline: float | None = None,
     _depth: int = 0,
 ) -> Report:
+    """Check ``document``. ``deadline`` (a time.monotonic() value) caps the
+    work: credentials inside a CLR not reached by then are reported as not
+    checked, and the CLR is then not valid."""
     now = now or timezone.now()
+    registry = registry or TrustRegistry()
     checks: list[Check] = []
 
-    def not_checked(*codes):
+    def not_checked(*codes, why=None):
         for code in codes:
-            checks.append(Check(code, None, _("前一项未通过，未检查。")))
+            checks.append(Check(code, None, why or _("前一项未通过，未检查。")))
 
     # 1. format
     problem = None
@@ -398,14 +526,19 @@ def verify_credential(
     checks.append(
         Check("format", True, _("W3C 可验证凭证 2.0，eddsa-rdfc-2022 签名。"))
     )
+    issuer_id = _issuer_id(document)
+    trust = registry.lookup(issuer_id)
 
-    # 2. schema
+    # 2. schema: a document that does not have the published structure goes
+    # no further (in particular it is never canonicalised).
     errors = schema.schema_errors(document)
     if errors:
         checks.append(
             Check("schema", False, _("不符合 1EdTech 数据结构：") + "；".join(errors))
         )
-    elif schema.schema_kind(document):
+        not_checked("issuer_key", "signature", "status", "dates")
+        return Report(checks, summary, trust=trust)
+    if schema.schema_kind(document):
         checks.append(Check("schema", True, _("符合 1EdTech JSON Schema。")))
     else:
         checks.append(
@@ -413,9 +546,13 @@ def verify_credential(
         )
 
     # 3. issuer key
-    prefetched = _prefetch(parts.verification_method, _issuer_id(document), document)
+    documents = dict(extra_documents or {})
+    pinned = registry.did_document(issuer_id)
+    if pinned is not None:
+        documents.setdefault(issuer_id, pinned)
+    prefetched = _prefetch(parts.verification_method, issuer_id, document)
     public_key, why = _resolve_key(
-        parts.verification_method, _issuer_id(document), extra_documents, prefetched
+        parts.verification_method, issuer_id, documents, prefetched
     )
     if public_key is None:
         checks.append(Check("issuer_key", False, why))
@@ -451,13 +588,31 @@ def verify_credential(
     checks.append(_check_status(document, prefetched))
     checks.append(_check_dates(document, parts.proof, now))
 
-    report = Report(checks, summary)
+    report = Report(checks, summary, trust=trust)
     inner = document["credentialSubject"].get("verifiableCredential")
-    if _depth == 0 and isinstance(inner, list):
-        for credential in inner[:MAX_NESTED]:
+    if _depth == 0 and isinstance(inner, list) and inner:
+        # The outer proof first: only a CLR whose own signature holds is worth
+        # opening; its credentials are then checked one by one, within budget.
+        if not report.intact:
+            report.nested_skipped = _(
+                "这份成绩单本身未通过核验，其中的 %(n)s 份证书未逐份核验。"
+            ) % {"n": len(inner)}
+            return report
+        for n, credential in enumerate(inner[:MAX_NESTED]):
+            if deadline is not None and time.monotonic() > deadline:
+                report.incomplete = True
+                report.nested_skipped = _(
+                    "核验工作量超出单次上限，其余 %(n)s 份证书未核验；请分批提交其中的证书。"
+                ) % {"n": len(inner) - n}
+                break
             report.nested.append(
                 verify_credential(
-                    credential, now=now, extra_documents=extra_documents, _depth=1
+                    credential,
+                    now=now,
+                    extra_documents=extra_documents,
+                    registry=registry,
+                    deadline=deadline,
+                    _depth=1,
                 )
             )
     return report

@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cms import ratelimit
 from cms.accounts import scoping
 from credits import selectors as credit_selectors
 from credits import services as credit_services
@@ -29,6 +30,15 @@ from .models import AchievementDefinition, IssuedCredential, Issuer, StatusList
 from .verify import verify_credential
 
 MAX_UPLOAD = 2 * 1024 * 1024
+# What one verification request may ask of the server. Checked in this order,
+# each far cheaper than the next, before anything is canonicalised:
+# body size, JSON nesting depth, number of JSON values, credentials inside.
+MAX_DEPTH = 32
+MAX_NODES = 12_000
+MAX_EMBEDDED = 60
+# Time after which the credentials inside a CLR are no longer opened (the CLR
+# then reads "not all checked" and is not valid).
+VERIFY_BUDGET_SECONDS = 0.45
 JSON_LD = "application/ld+json"
 
 
@@ -67,7 +77,24 @@ def status_list(request, slug: str, number: int):
     status = get_object_or_404(
         StatusList.objects.select_related("issuer"), issuer__slug=slug, number=number
     )
-    return _json(statuslist.signed_list(status), content_type="application/vc+ld+json")
+    try:
+        document = statuslist.signed_list(status)
+    except keys.SigningKeyMissing:
+        # A stale list would hide revocations: say why there is none instead.
+        response = JsonResponse(
+            {
+                "error": "signing_key_unavailable",
+                "message": _(
+                    "签发方的签名密钥暂不可用，无法出具最新的撤销状态列表；请稍后再试。"
+                ),
+            },
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        response["Retry-After"] = "300"
+        response["Cache-Control"] = "no-store"
+        return response
+    return _json(document, content_type="application/vc+ld+json")
 
 
 # --- achievements -----------------------------------------------------------
@@ -235,6 +262,39 @@ class BadInput(ValueError):
     pass
 
 
+def structure_problem(document) -> str | None:
+    """Depth, size and number of credentials inside, measured without
+    recursion and abandoned as soon as a limit is passed."""
+    nodes = 0
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            return _(
+                "证书内容过多（超过 %(n)s 个数据项），超出在线核验的单次上限。"
+            ) % {"n": MAX_NODES}
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth >= MAX_DEPTH and children:
+            return _("证书结构嵌套超过 %(n)s 层，不是一份正常的证书。") % {
+                "n": MAX_DEPTH
+            }
+        stack.extend((child, depth + 1) for child in children)
+    subject = document.get("credentialSubject") if isinstance(document, dict) else None
+    inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    if isinstance(inner, list) and len(inner) > MAX_EMBEDDED:
+        return _(
+            "这份成绩单包含 %(count)s 份证书，超过在线核验的单次上限 %(n)s 份；"
+            "请分批核验其中的证书，或使用学时证明上的验证码查询。"
+        ) % {"count": len(inner), "n": MAX_EMBEDDED}
+    return None
+
+
 def parse_credential(raw: bytes | str):
     if isinstance(raw, bytes):
         if len(raw) > MAX_UPLOAD:
@@ -260,6 +320,9 @@ def parse_credential(raw: bytes | str):
         document = document["verifiableCredential"]
     if not isinstance(document, dict):
         raise BadInput(_("证书应当是一个 JSON 对象。"))
+    problem = structure_problem(document)
+    if problem:
+        raise BadInput(problem)
     return document
 
 
@@ -267,6 +330,12 @@ def parse_credential(raw: bytes | str):
 def verify_page(request):
     context = {}
     if request.method == "POST":
+        allowed, retry_after = ratelimit.allow("credential_verify", request)
+        if not allowed:
+            context["error"] = ratelimit.message(retry_after)
+            response = render(request, "badges/verify.html", context, status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
         upload = request.FILES.get("file")
         try:
             if upload is not None:
@@ -290,8 +359,12 @@ def verify_page(request):
 
 
 def _safe_verify(document):
+    import time
+
     try:
-        return verify_credential(document)
+        return verify_credential(
+            document, deadline=time.monotonic() + VERIFY_BUDGET_SECONDS
+        )
     except (RecursionError, MemoryError):
         from .verify import Check, Report
 
@@ -305,36 +378,44 @@ def verify_api(request):
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
     else:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > MAX_UPLOAD:
-            response = JsonResponse(
-                {
-                    "verified": False,
-                    "error": "payload_too_large",
-                    "message": _("内容超过 2 MB。"),
-                },
-                status=413,
-            )
-        else:
-            try:
-                document = parse_credential(request.body)
-            except BadInput as exc:
-                response = JsonResponse(
-                    {"verified": False, "error": "malformed", "message": str(exc)},
-                    status=400,
-                    json_dumps_params={"ensure_ascii": False},
-                )
-            else:
-                response = JsonResponse(
-                    _safe_verify(document).as_dict(),
-                    json_dumps_params={"ensure_ascii": False},
-                )
+        response = _verify_api_post(request)
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type"
     return response
 
 
+def _api_error(status: int, error: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"verified": False, "error": error, "message": str(message)},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _verify_api_post(request):
+    allowed, retry_after = ratelimit.allow("credential_verify", request)
+    if not allowed:
+        response = _api_error(429, "rate_limited", ratelimit.message(retry_after))
+        response["Retry-After"] = str(retry_after)
+        return response
+    declared = (request.META.get("CONTENT_LENGTH") or "").strip()
+    if declared and not declared.isdigit():
+        return _api_error(
+            400, "malformed", _("请求头 Content-Length 不是有效的字节数。")
+        )
+    if int(declared or 0) > MAX_UPLOAD:
+        return _api_error(413, "payload_too_large", _("内容超过 2 MB。"))
+    try:
+        document = parse_credential(request.body)
+    except BadInput as exc:
+        return _api_error(400, "malformed", str(exc))
+    return JsonResponse(
+        _safe_verify(document).as_dict(), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@ratelimit.limited_page("transcript_lookup", methods=("GET",))
 def transcript_verify(request, code: str):
     """Public, from the QR code on a transcript: the ledger check, and the
     signed CLR checked like any uploaded credential."""

@@ -7,6 +7,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from cms.ratelimit import limited_page
+
 from . import selectors, services, transcripts
 from .models import Transcript
 
@@ -59,6 +61,9 @@ def my_transcript(request, fmt: str):
     return response
 
 
+@limited_page(
+    "transcript_lookup", methods=("GET",), when=lambda r: bool(r.GET.get("code"))
+)
 def transcript_lookup(request):
     code = request.GET.get("code", "").strip().upper()
     context = {"code": code}

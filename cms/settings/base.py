@@ -318,3 +318,10 @@ LOGGING = {
 # The key of the credit ledger's hash chain (HMAC); kept out of the database so
 # that rows written around the application cannot be made to verify.
 LEDGER_HASH_KEY = env("LEDGER_HASH_KEY")
+
+# Public, unauthenticated endpoints: requests per client address and window
+# (seconds), counted in the cache (cms.ratelimit). 429 with a Chinese message.
+PUBLIC_RATE_LIMITS = {
+    "credential_verify": (30, 60),  # verify page (POST) and API
+    "transcript_lookup": (60, 60),  # transcript-code lookup and its result page
+}

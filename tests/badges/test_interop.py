@@ -87,7 +87,7 @@ def test_js_reference_verifier_accepts_ours_and_rejects_every_single_field_chang
     tampered = [mutated(badge, p) for p in paths]
     # Changing the proof's own options must fail too.
     for key in ("created", "verificationMethod"):
-        tampered.append(mutated(badge, ("proof", key)))
+        tampered.append(mutated(badge, ("proof", 0, key)))
 
     genuine = [badge, clr, status_list, vector]
     results = js_verify(genuine + tampered, tmp_path, extra=extra)
@@ -98,8 +98,12 @@ def test_js_reference_verifier_accepts_ours_and_rejects_every_single_field_chang
     assert js_accepted == []
     assert not any(r["verified"] for r in results[4:])
 
-    # Ours agrees on every one.
-    assert all(verify_credential(d, extra_documents=extra).ok for d in genuine)
+    # Ours agrees on every one (the 1EdTech vector's issuer is intact but not
+    # one this platform recognises, so it is not "valid" here).
+    reports = [verify_credential(d, extra_documents=extra) for d in genuine]
+    assert all(r.intact for r in reports)
+    assert [r.ok for r in reports] == [True, True, True, False]
+    assert reports[3].failed_check == "issuer_trust"
     ours_accepted = [d for d in tampered if verify_credential(d).ok]
     assert ours_accepted == []
 

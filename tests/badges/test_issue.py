@@ -67,7 +67,7 @@ def test_what_the_credential_says(credited):
     )
     assert credited.user.email not in str(doc)
     assert doc["credentialStatus"]["type"] == "BitstringStatusListEntry"
-    assert doc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert doc["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
 
 
 def test_one_achievement_id_per_course_and_alignment_from_its_definition(
@@ -179,13 +179,13 @@ def test_rotation_keeps_old_credentials_verifying(credited, loose_teacher):
     record = append(loose_teacher, 1)
     services.credentials_issue([record.pk])
     new = IssuedCredential.objects.get(record=record)
-    assert new.document["proof"]["verificationMethod"].endswith("#" + new_key.key_id)
+    assert new.document["proof"][0]["verificationMethod"].endswith("#" + new_key.key_id)
     assert verify_credential(old.document).ok
     assert verify_credential(new.document).ok
     did = keys.did_document(issuer)
     listed = {m["id"] for m in did["verificationMethod"]}
-    assert old.document["proof"]["verificationMethod"] in listed
-    assert new.document["proof"]["verificationMethod"] in listed
+    assert old.document["proof"][0]["verificationMethod"] in listed
+    assert new.document["proof"][0]["verificationMethod"] in listed
 
 
 def test_a_compromised_key_fails_the_issuer_key_check(credited):
@@ -195,7 +195,7 @@ def test_a_compromised_key_fails_the_issuer_key_check(credited):
     )
     report = verify_credential(credential.document)
     assert report.first_failure.code == "issuer_key"
-    vm = credential.document["proof"]["verificationMethod"]
+    vm = credential.document["proof"][0]["verificationMethod"]
     assert vm not in keys.did_document(keys.platform_issuer())["assertionMethod"]
 
 

@@ -31,7 +31,8 @@ def test_did_documents_list_keys_as_multikeys(client, credited):
     assert method["publicKeyMultibase"].startswith("z6Mk")
     assert method["id"] in did["assertionMethod"]
     assert (
-        credential_of(credited).document["proof"]["verificationMethod"] == method["id"]
+        credential_of(credited).document["proof"][0]["verificationMethod"]
+        == method["id"]
     )
 
 
@@ -217,8 +218,9 @@ def _random_value(rng, depth=0):
     }
 
 
-def test_fuzzing_the_verify_api_never_gives_a_server_error(client, credited):
+def test_fuzzing_the_verify_api_never_gives_a_server_error(client, credited, settings):
     """Random and mangled documents: always a 2xx/4xx answer, never a 5xx."""
+    settings.PUBLIC_RATE_LIMITS = {"credential_verify": (10_000, 60)}
     rng = random.Random(20261124)
     document = credential_of(credited).document
     url = reverse("verify_api")

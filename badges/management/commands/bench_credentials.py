@@ -177,7 +177,10 @@ class Command(BaseCommand):
         from badges import proofs
 
         ours = proofs.sign(unsigned[0], keys.private_key(key), vm, created)
-        if result["first_signed"]["proof"]["proofValue"] != ours["proof"]["proofValue"]:
+        if (
+            proofs.proof_of(result["first_signed"])["proofValue"]
+            != proofs.proof_of(ours)["proofValue"]
+        ):
             raise RuntimeError("the JS reference signed differently from us")
         return result
 
