@@ -48,10 +48,40 @@ def did_host() -> str:
     return quote(netloc, safe="")
 
 
-def issuer_did(issuer: Issuer) -> str:
+def did_for_new_issuer(issuer: Issuer) -> str:
+    """The did:web of an issuer created now, at the site's current address."""
     if issuer.is_platform:
         return f"did:web:{did_host()}"
     return f"did:web:{did_host()}:issuers:{issuer.slug}"
+
+
+def issuer_did(issuer: Issuer) -> str:
+    """The DID the issuer was created with (kept when the site's address
+    changes later)."""
+    return issuer.did or did_for_new_issuer(issuer)
+
+
+# DIDs of our issuers created under an earlier address, read once per process
+# and again whenever an issuer is saved here. Issuers created at the current
+# address are recognised by their form alone, so other processes need no news.
+_older_dids: dict[str, str] | None = None
+_older_lock = threading.Lock()
+
+
+def forget_issuer_dids() -> None:
+    global _older_dids
+    with _older_lock:
+        _older_dids = None
+
+
+def _dids_from_earlier_addresses() -> dict[str, str]:
+    global _older_dids
+    with _older_lock:
+        if _older_dids is None:
+            _older_dids = dict(
+                Issuer.objects.exclude(did__isnull=True).values_list("did", "slug")
+            )
+        return _older_dids
 
 
 def slug_for_did(did: str) -> str | None:
@@ -62,6 +92,8 @@ def slug_for_did(did: str) -> str | None:
     prefix = base + ":issuers:"
     if did.startswith(prefix) and ":" not in did[len(prefix) :]:
         return did[len(prefix) :]
+    if did.startswith("did:web:"):
+        return _dids_from_earlier_addresses().get(did)
     return None
 
 

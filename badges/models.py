@@ -37,6 +37,11 @@ class Issuer(models.Model):
         help_text=_("出现在 DID 中，例如 did:web:主机:issuers:标识；创建后请勿修改。"),
     )
     name = models.CharField(_("名称"), max_length=120)
+    # The did:web identity it was created with. Every credential it signs
+    # names it, so it never follows a later change of the site's address.
+    did = models.CharField(
+        "DID", max_length=200, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,6 +54,13 @@ class Issuer(models.Model):
     @property
     def is_platform(self) -> bool:
         return self.organisation_id is None
+
+    def save(self, *args, **kwargs):
+        if not self.did:
+            from .keys import did_for_new_issuer
+
+            self.did = did_for_new_issuer(self)
+        super().save(*args, **kwargs)
 
 
 class IssuerKey(models.Model):

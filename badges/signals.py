@@ -24,8 +24,19 @@ def course_published(sender, instance, **kwargs):
     achievement_for_course(course=instance)
 
 
+def issuer_saved(sender, **kwargs):
+    from .keys import forget_issuer_dids
+
+    forget_issuer_dids()
+
+
 def connect():
+    from django.db.models.signals import post_save
     from wagtail.signals import page_published
+
+    from .models import Issuer
+
+    post_save.connect(issuer_saved, sender=Issuer, dispatch_uid="badges_issuer_dids")
 
     from training.courses.models import CoursePage
 
