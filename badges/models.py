@@ -51,16 +51,16 @@ class Issuer(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_platform(self) -> bool:
-        return self.organisation_id is None
-
     def save(self, *args, **kwargs):
         if not self.did:
             from .keys import did_for_new_issuer
 
             self.did = did_for_new_issuer(self)
         super().save(*args, **kwargs)
+
+    @property
+    def is_platform(self) -> bool:
+        return self.organisation_id is None
 
 
 class IssuerKey(models.Model):
