@@ -15,7 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import scoping
-from .importing import roster_parse, roster_redact, roster_validate
+from .importing import (
+    may_set_first_email,
+    roster_parse,
+    roster_redact,
+    roster_validate,
+)
 from .models import (
     Organisation,
     OrganisationKind,
@@ -129,7 +134,9 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
                 locked.save(update_fields=["status", "errors", "finished_at"])
                 return locked
             counts = _apply_records(
-                check.records, progress_key=_PROGRESS_KEY.format(import_id)
+                check.records,
+                schools=scoping.organisations_visible_to(locked.created_by),
+                progress_key=_PROGRESS_KEY.format(import_id),
             )
             locked.status = TeacherImport.Status.DONE
             locked.created_count, locked.updated_count, locked.unchanged_count = counts
@@ -140,13 +147,23 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
         cache.delete(_PROGRESS_KEY.format(import_id))
 
 
-def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int, int]:
+def _apply_records(
+    records: list[dict], *, schools, progress_key: str
+) -> tuple[int, int, int]:
+    """Write checked records. Only teachers inside the importer's scope are
+    matched (a staff number held elsewhere fails the unique constraint and
+    rolls everything back); an existing account's email is never changed."""
     existing = {
         p.staff_number: p
         for p in TeacherProfile.objects.filter(
-            staff_number__in=[r["staff_number"] for r in records]
+            staff_number__in=[r["staff_number"] for r in records], school__in=schools
         ).select_related("user")
     }
+    with_addresses = set(
+        EmailAddress.objects.filter(
+            user_id__in=[p.user_id for p in existing.values()]
+        ).values_list("user_id", flat=True)
+    )
     emails = [r["email"] for r in records if r["email"]]
     users_by_email = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
 
@@ -176,7 +193,14 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
                 if getattr(profile, name) != record[name]:
                     setattr(profile, name, record[name])
                     dirty = True
-            if record["email"] and profile.user.email.lower() != record["email"]:
+            if (
+                record["email"]
+                and profile.user.email.lower() != record["email"]
+                and may_set_first_email(
+                    profile.user, has_addresses=profile.user_id in with_addresses
+                )
+            ):
+                # The first address of a never-used account the import made.
                 profile.user.email = record["email"]
                 changed_users.append(profile.user)
                 dirty = True
@@ -217,13 +241,16 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
     if changed_users:
         User.objects.bulk_update(changed_users, ["email"], batch_size=1000)
     touched_users = [user for _, user in pending_profiles] + changed_users
+    # Only accounts this import made, or gave their first address, get a
+    # verified address; an existing person's addresses are left alone.
+    vouched = new_users + changed_users
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=user, role=Role.TEACHER) for user in touched_users],
         ignore_conflicts=True,
         batch_size=1000,
     )
     # The school vouches for these addresses: they can reset a password at once.
-    with_email = [u for u in touched_users if u.email]
+    with_email = [u for u in vouched if u.email]
     known = set(
         EmailAddress.objects.filter(
             email__in=[u.email for u in with_email]
