@@ -10,12 +10,16 @@ from __future__ import annotations
 import uuid
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from cms.tables import table_check
+
 from . import scoping
 from .importing import (
+    RosterError,
     may_set_first_email,
     roster_parse,
     roster_redact,
@@ -68,19 +72,65 @@ def role_grant(
 def teacher_import_create(*, user: User, name: str, data: bytes) -> TeacherImport:
     """Read and check an uploaded roster; the result is a preview, nothing applied.
 
-    Raises RosterError when the file itself cannot be read."""
-    rows = roster_parse(name=name, data=data)
-    check = roster_validate(rows=rows, schools=scoping.organisations_visible_to(user))
-    return TeacherImport.objects.create(
+    Every size limit is applied here, within the request (cms/tables.py; a
+    file over a limit is refused in well under a second). A file of more
+    than TABLE_BACKGROUND_ROWS rows is then read and checked by a worker: the
+    import starts as "parsing" and the page follows it. Raises RosterError
+    when the file itself cannot be read."""
+    from .tasks import teacher_import_parse_task
+
+    if table_check(name=name, data=data) <= settings.TABLE_BACKGROUND_ROWS:
+        teacher_import = TeacherImport(created_by=user, file_name=name[:255])
+        _check_roster(teacher_import, user=user, name=name, data=data)
+        teacher_import.save()
+        return teacher_import
+    teacher_import = TeacherImport.objects.create(
         created_by=user,
         file_name=name[:255],
-        status=TeacherImport.Status.INVALID
-        if check.errors
-        else TeacherImport.Status.PREVIEW,
-        rows=[dict(roster_redact(row), row=number) for number, row in rows],
-        errors=check.errors,
-        total_rows=len(rows),
+        status=TeacherImport.Status.PARSING,
+        upload=data,
     )
+    teacher_import_parse_task.delay_on_commit(teacher_import.pk)
+    teacher_import.refresh_from_db()  # a worker in the same process is done
+    return teacher_import
+
+
+def _check_roster(
+    teacher_import: TeacherImport, *, user: User, name: str, data: bytes
+) -> None:
+    rows = roster_parse(name=name, data=data)
+    check = roster_validate(rows=rows, schools=scoping.organisations_visible_to(user))
+    teacher_import.status = (
+        TeacherImport.Status.INVALID if check.errors else TeacherImport.Status.PREVIEW
+    )
+    teacher_import.rows = [dict(roster_redact(row), row=number) for number, row in rows]
+    teacher_import.errors = check.errors
+    teacher_import.total_rows = len(rows)
+
+
+def teacher_import_parse(*, import_id: int) -> TeacherImport:
+    """Read and check a large roster in the background (idempotent)."""
+    with transaction.atomic():
+        teacher_import = (
+            TeacherImport.objects.select_for_update()
+            .select_related("created_by")
+            .get(pk=import_id)
+        )
+        if teacher_import.status != TeacherImport.Status.PARSING:
+            return teacher_import
+        try:
+            _check_roster(
+                teacher_import,
+                user=teacher_import.created_by,
+                name=teacher_import.file_name,
+                data=bytes(teacher_import.upload or b""),
+            )
+        except RosterError as exc:
+            teacher_import.status = TeacherImport.Status.INVALID
+            teacher_import.errors = [{"row": 0, "message": str(exc)}]
+        teacher_import.upload = None
+        teacher_import.save()
+        return teacher_import
 
 
 def teacher_import_confirm(*, teacher_import: TeacherImport) -> TeacherImport:

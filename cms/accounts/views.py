@@ -132,7 +132,7 @@ def teacher_import_upload(request):
         else:
             return redirect("teacher_import_detail", pk=teacher_import.pk)
     recent = TeacherImport.objects.filter(created_by=request.user).defer(
-        "rows", "errors"
+        "rows", "errors", "upload"
     )[:10]
     return render(
         request,
@@ -143,7 +143,9 @@ def teacher_import_upload(request):
 
 def _own_import(request, pk: int) -> TeacherImport:
     _require_admin(request.user)
-    return get_object_or_404(TeacherImport, pk=pk, created_by=request.user)
+    return get_object_or_404(
+        TeacherImport.objects.defer("upload"), pk=pk, created_by=request.user
+    )
 
 
 @login_required

@@ -297,6 +297,19 @@ PDF_CJK_FONT_PATHS = [
 ASSESSMENT_RETAKE_DAYS = env("ASSESSMENT_RETAKE_DAYS")
 TEACHER_IMPORT_MAX_ROWS = 20000
 TEACHER_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+# --- Upload limits for every spreadsheet import (cms/tables.py), checked while
+# streaming, before a parser sees the file (issue 13.4). The two above are the
+# file size and row limits.
+TABLE_MAX_COLUMNS = 50
+# XML elements in all members: a cell is 2 to 4 (c, v or is/t), so this is
+# about 20,000 rows of 25 columns.
+TABLE_XLSX_MAX_ELEMENTS = 2_000_000
+TABLE_XLSX_MAX_UNCOMPRESSED = 40 * 1024 * 1024  # all zip members, unpacked
+TABLE_XLSX_MAX_RATIO = 100  # unpacked / packed, for members over 1 MB
+TABLE_XLSX_MAX_MEMBERS = 200
+# A file with more rows than this is read and checked by a Celery worker,
+# the page showing progress; smaller ones are checked during the upload.
+TABLE_BACKGROUND_ROWS = 2000
 # Set by the benchmark harness: add an X-Query-Count header to every response.
 QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER")
 if QUERY_COUNT_HEADER:
