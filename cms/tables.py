@@ -253,6 +253,8 @@ def _read_csv(data: bytes, limits: TableLimits) -> list[list[str]]:
     # Blank lines are skipped later, but they still cost: cut off at twice
     # the row limit however the file is laid out.
     physical_limit = 2 * (limits.max_rows + 1)
+    if max(data.count(b"\n"), data.count(b"\r")) > physical_limit:
+        raise _too_many_rows(limits)  # counted before decoding anything
     reader = csv.reader(io.StringIO(_decode_csv(data)))
     try:
         for cells in reader:
@@ -281,7 +283,7 @@ def table_check(*, name: str, data: bytes) -> int:
     _check_size_and_type(name, data, limits)
     if name.lower().endswith(".xlsx"):
         return _check_xlsx(data, limits)
-    lines = data.count(b"\n") + 1
+    lines = max(data.count(b"\n"), data.count(b"\r"))
     if lines > 2 * (limits.max_rows + 1):
         raise _too_many_rows(limits)
     return lines
