@@ -123,6 +123,35 @@ def test_worker_applies_a_teacher_import(
 
 
 @pytest.mark.worker
+def test_a_large_roster_is_read_by_the_worker_not_the_request(
+    celery_worker_process, district_tree, hr_dist_a, settings
+):
+    """Over TABLE_BACKGROUND_ROWS the upload returns at once with the import
+    "parsing"; the worker reads and checks it and the preview appears."""
+    from cms.accounts.tasks import teacher_import_parse_task
+
+    settings.TABLE_BACKGROUND_ROWS = 100
+    lines = "".join(f"教师{i},P{i:05d},东湖实验小学\n" for i in range(3000))
+    data = ("姓名,工号,学校\n" + lines).encode()
+    imp = services.teacher_import_create(user=hr_dist_a, name="big.csv", data=data)
+    # Nothing was read in the request (the default queue has no worker here).
+    assert imp.status == TeacherImport.Status.PARSING
+    assert imp.rows == [] and imp.total_rows == 0
+
+    worker = celery_worker_process
+    teacher_import_parse_task.apply_async(args=[imp.pk], queue=worker.queue)
+
+    def checked():
+        return (
+            TeacherImport.objects.get(pk=imp.pk).status == TeacherImport.Status.PREVIEW
+        )
+
+    assert wait_for(checked), worker.log_path.read_text()[-2000:]
+    imp.refresh_from_db()
+    assert imp.total_rows == 3000 and imp.upload is None
+
+
+@pytest.mark.worker
 def test_worker_issues_credentials_once_under_redelivery(
     celery_worker_process, district_tree
 ):

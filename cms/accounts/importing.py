@@ -6,11 +6,17 @@ service applies a roster only when it has no errors at all."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cms.tables import TableError, table_read
@@ -54,7 +60,7 @@ HEADERS = {
     "身份证号码": "national_id",
     "national_id": "national_id",
 }
-_LIST_SPLIT = re.compile(r"[、,，;；/\s]+")
+_LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
 _STAFF_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
@@ -80,20 +86,87 @@ def roster_parse(*, name: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     )
 
 
-def _split_choices(text: str, allowed: set[str]) -> tuple[list[str], list[str]]:
-    items = [item for item in _LIST_SPLIT.split(text) if item]
-    return [i for i in items if i in allowed], [i for i in items if i not in allowed]
+@functools.cache
+def accepted_values(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Every way the site writes a choice -> its stored code: the code itself and
+    the label in each interface language (新任, 新任教师, New teacher), any case."""
+    accepted: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for value, label in choices.choices:
+                accepted.setdefault(str(label).strip().lower(), value)
+    for value in choices.values:
+        accepted[value.lower()] = value
+    return accepted
 
 
-def _choices(check, number, row, key, allowed, label) -> list[str]:
-    picked, unknown = _split_choices(row.get(key, ""), allowed)
+def accepted_labels(choices: type[models.TextChoices]) -> str:
+    """The labels as the site shows them, for error messages and the template."""
+    return "、".join(str(label) for label in choices.labels)
+
+
+def _choice(text: str, accepted: dict[str, str]) -> str | None:
+    return accepted.get(" ".join(text.split()).lower())
+
+
+def _split_choices(text: str, accepted: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Items separated by 、，; / or new lines; an item that is not a value as a
+    whole is tried word by word ("数学 信息科技"), so English labels with
+    spaces ("Information technology") still match."""
+    picked: list[str] = []
+    unknown: list[str] = []
+    for item in _LIST_SPLIT.split(text):
+        item = item.strip()
+        if not item:
+            continue
+        value = _choice(item, accepted)
+        if value is not None:
+            picked.append(value)
+            continue
+        for word in item.split():
+            value = _choice(word, accepted)
+            if value is None:
+                unknown.append(word)
+            else:
+                picked.append(value)
+    return list(dict.fromkeys(picked)), unknown
+
+
+def _unknown_message(label: str, items: list[str], choices) -> str:
+    return _("%(label)s无法识别：%(items)s（可填：%(accepted)s）") % {
+        "label": label,
+        "items": "、".join(items),
+        "accepted": accepted_labels(choices),
+    }
+
+
+def _choices(check, number, row, key, choices, label) -> list[str]:
+    picked, unknown = _split_choices(row.get(key, ""), accepted_values(choices))
     if unknown:
-        check.add_error(
-            number,
-            _("%(label)s无法识别：%(items)s")
-            % {"label": label, "items": "、".join(unknown)},
-        )
+        check.add_error(number, _unknown_message(label, unknown, choices))
     return picked
+
+
+def _single_choice(check, number, row, key, choices, label, default) -> str:
+    text = row.get(key, "")
+    if not text:
+        return default
+    value = _choice(text, accepted_values(choices))
+    if value is None:
+        check.add_error(number, _unknown_message(label, [text], choices))
+        return default
+    return value
+
+
+def may_set_first_email(user, *, has_addresses: bool) -> bool:
+    """Only an account the import made itself and nobody ever used (no email,
+    no password, never signed in) may get its first address from a roster."""
+    return (
+        not user.email
+        and not has_addresses
+        and not user.has_usable_password()
+        and user.last_login is None
+    )
 
 
 def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
@@ -113,16 +186,49 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
 
     staff_numbers = [r.get("staff_number", "") for _, r in rows]
     emails = [r.get("email", "").lower() for _, r in rows if r.get("email")]
+    # Staff numbers match only inside the importer's scope: a number held by a
+    # teacher elsewhere is an error, never a takeover of that teacher.
     existing_by_staff = {
         p.staff_number: p
-        for p in TeacherProfile.objects.filter(staff_number__in=staff_numbers).only(
-            "id", "staff_number", "user_id", "national_id_hash"
+        for p in TeacherProfile.objects.filter(staff_number__in=staff_numbers)
+        .select_related("user")
+        .only(
+            "id",
+            "staff_number",
+            "user_id",
+            "school_id",
+            "national_id_hash",
+            "user__email",
+            "user__password",
+            "user__last_login",
         )
     }
+    in_scope_staff = set(
+        TeacherProfile.objects.filter(
+            staff_number__in=staff_numbers, school__in=schools
+        ).values_list("staff_number", flat=True)
+    )
     users_by_email = {
         u.email.lower(): u.id
-        for u in User.objects.filter(email__in=emails).only("id", "email")
+        for u in User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .only("id", "email")
     }
+    # Addresses any account holds (primary or not): one may not be given to
+    # a second account.
+    address_owners: dict[str, set[int]] = {}
+    for address, user_id in (
+        EmailAddress.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .values_list("email", "user_id")
+    ):
+        address_owners.setdefault(address.lower(), set()).add(user_id)
+    existing_user_ids = [p.user_id for p in existing_by_staff.values()]
+    users_with_addresses = set(
+        EmailAddress.objects.filter(user_id__in=existing_user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
     profile_user_ids = dict(
         TeacherProfile.objects.filter(user_id__in=users_by_email.values()).values_list(
             "user_id", "staff_number"
@@ -132,8 +238,6 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
     seen_email: dict[str, int] = {}
     seen_id: dict[str, int] = {}
     id_hashes: dict[int, str] = {}
-    subjects, bands = set(Subject.values), set(GradeBand.values)
-    titles, stages = set(ProfessionalTitle.values), set(CareerStage.values)
 
     for number, row in rows:
         errors_before = len(check.errors)
@@ -155,6 +259,8 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
             )
         elif staff:
             seen_staff[staff] = number
+            if staff in existing_by_staff and staff not in in_scope_staff:
+                check.add_error(number, _("工号已属于其他单位"))
         if len(row.get("real_name", "")) > 64:
             check.add_error(number, _("姓名过长"))
 
@@ -174,6 +280,7 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
                 school = candidates[0]
 
         email = row.get("email", "").lower()
+        existing = existing_by_staff.get(staff) if staff in in_scope_staff else None
         if email:
             try:
                 validate_email(email)
@@ -187,24 +294,56 @@ def roster_validate(*, rows: list[tuple[int, dict]], schools) -> RosterCheck:
                     )
                 seen_email.setdefault(email, number)
                 owner = users_by_email.get(email)
+                holders = address_owners.get(email, set())
                 if owner is not None:
                     owner_staff = profile_user_ids.get(owner)
                     if owner_staff is not None and owner_staff != staff:
                         check.add_error(number, _("邮箱已被其他教师使用"))
-                    existing = existing_by_staff.get(staff)
-                    if existing is not None and existing.user_id != owner:
+                    elif existing is not None and existing.user_id != owner:
                         check.add_error(number, _("邮箱已被其他账号使用"))
+                    elif holders - {owner}:
+                        check.add_error(number, _("邮箱已被其他账号使用"))
+                elif holders and (existing is None or holders != {existing.user_id}):
+                    check.add_error(number, _("邮箱已被其他账号使用"))
+                elif existing is not None and not may_set_first_email(
+                    existing.user,
+                    has_addresses=existing.user_id in users_with_addresses,
+                ):
+                    # Never a new sign-in address for someone who already has
+                    # an account: that would hand her password reset to the
+                    # importer.
+                    check.add_error(
+                        number,
+                        _(
+                            "导入不会修改已有教师的邮箱；如需更换，请教师本人在"
+                            "“账号设置”中修改"
+                        ),
+                    )
 
         record_subjects = _choices(
-            check, number, row, "subjects", subjects, _("任教学科")
+            check, number, row, "subjects", Subject, _("任教学科")
         )
-        record_bands = _choices(check, number, row, "grade_bands", bands, _("任教学段"))
-        title = row.get("professional_title") or ProfessionalTitle.NONE
-        if title not in titles:
-            check.add_error(number, _("职称无法识别：%(v)s") % {"v": title})
-        stage = row.get("career_stage") or CareerStage.GROWING
-        if stage not in stages:
-            check.add_error(number, _("发展阶段无法识别：%(v)s") % {"v": stage})
+        record_bands = _choices(
+            check, number, row, "grade_bands", GradeBand, _("任教学段")
+        )
+        title = _single_choice(
+            check,
+            number,
+            row,
+            "professional_title",
+            ProfessionalTitle,
+            _("职称"),
+            ProfessionalTitle.NONE,
+        )
+        stage = _single_choice(
+            check,
+            number,
+            row,
+            "career_stage",
+            CareerStage,
+            _("发展阶段"),
+            CareerStage.GROWING,
+        )
 
         id_hash, last4 = row.get("national_id_hash"), row.get("national_id_last4", "")
         raw_id = national_id_normalise(row.get("national_id", ""))

@@ -238,6 +238,7 @@ class TeacherImport(models.Model):
     that confirming applies exactly what the preview showed."""
 
     class Status(models.TextChoices):
+        PARSING = "parsing", _("检查中")
         PREVIEW = "preview", _("待确认")
         INVALID = "invalid", _("有错误")
         QUEUED = "queued", _("排队中")
@@ -252,6 +253,8 @@ class TeacherImport(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices)
     rows = models.JSONField(default=list)
     errors = models.JSONField(default=list)
+    # A large file waiting for a worker to read and check it; emptied then.
+    upload = models.BinaryField(null=True, blank=True, editable=False)
     total_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)

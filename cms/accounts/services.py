@@ -10,12 +10,21 @@ from __future__ import annotations
 import uuid
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from cms.tables import table_check
+
 from . import scoping
-from .importing import roster_parse, roster_redact, roster_validate
+from .importing import (
+    RosterError,
+    may_set_first_email,
+    roster_parse,
+    roster_redact,
+    roster_validate,
+)
 from .models import (
     Organisation,
     OrganisationKind,
@@ -63,19 +72,65 @@ def role_grant(
 def teacher_import_create(*, user: User, name: str, data: bytes) -> TeacherImport:
     """Read and check an uploaded roster; the result is a preview, nothing applied.
 
-    Raises RosterError when the file itself cannot be read."""
-    rows = roster_parse(name=name, data=data)
-    check = roster_validate(rows=rows, schools=scoping.organisations_visible_to(user))
-    return TeacherImport.objects.create(
+    Every size limit is applied here, within the request (cms/tables.py; a
+    file over a limit is refused in well under a second). A file of more
+    than TABLE_BACKGROUND_ROWS rows is then read and checked by a worker: the
+    import starts as "parsing" and the page follows it. Raises RosterError
+    when the file itself cannot be read."""
+    from .tasks import teacher_import_parse_task
+
+    if table_check(name=name, data=data) <= settings.TABLE_BACKGROUND_ROWS:
+        teacher_import = TeacherImport(created_by=user, file_name=name[:255])
+        _check_roster(teacher_import, user=user, name=name, data=data)
+        teacher_import.save()
+        return teacher_import
+    teacher_import = TeacherImport.objects.create(
         created_by=user,
         file_name=name[:255],
-        status=TeacherImport.Status.INVALID
-        if check.errors
-        else TeacherImport.Status.PREVIEW,
-        rows=[dict(roster_redact(row), row=number) for number, row in rows],
-        errors=check.errors,
-        total_rows=len(rows),
+        status=TeacherImport.Status.PARSING,
+        upload=data,
     )
+    teacher_import_parse_task.delay_on_commit(teacher_import.pk)
+    teacher_import.refresh_from_db()  # a worker in the same process is done
+    return teacher_import
+
+
+def _check_roster(
+    teacher_import: TeacherImport, *, user: User, name: str, data: bytes
+) -> None:
+    rows = roster_parse(name=name, data=data)
+    check = roster_validate(rows=rows, schools=scoping.organisations_visible_to(user))
+    teacher_import.status = (
+        TeacherImport.Status.INVALID if check.errors else TeacherImport.Status.PREVIEW
+    )
+    teacher_import.rows = [dict(roster_redact(row), row=number) for number, row in rows]
+    teacher_import.errors = check.errors
+    teacher_import.total_rows = len(rows)
+
+
+def teacher_import_parse(*, import_id: int) -> TeacherImport:
+    """Read and check a large roster in the background (idempotent)."""
+    with transaction.atomic():
+        teacher_import = (
+            TeacherImport.objects.select_for_update()
+            .select_related("created_by")
+            .get(pk=import_id)
+        )
+        if teacher_import.status != TeacherImport.Status.PARSING:
+            return teacher_import
+        try:
+            _check_roster(
+                teacher_import,
+                user=teacher_import.created_by,
+                name=teacher_import.file_name,
+                data=bytes(teacher_import.upload or b""),
+            )
+        except RosterError as exc:
+            teacher_import.status = TeacherImport.Status.INVALID
+            teacher_import.errors = [{"row": 0, "message": str(exc)}]
+        teacher_import.upload = None
+        teacher_import.save()
+        return teacher_import
 
 
 def teacher_import_confirm(*, teacher_import: TeacherImport) -> TeacherImport:
@@ -129,7 +184,9 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
                 locked.save(update_fields=["status", "errors", "finished_at"])
                 return locked
             counts = _apply_records(
-                check.records, progress_key=_PROGRESS_KEY.format(import_id)
+                check.records,
+                schools=scoping.organisations_visible_to(locked.created_by),
+                progress_key=_PROGRESS_KEY.format(import_id),
             )
             locked.status = TeacherImport.Status.DONE
             locked.created_count, locked.updated_count, locked.unchanged_count = counts
@@ -140,13 +197,23 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
         cache.delete(_PROGRESS_KEY.format(import_id))
 
 
-def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int, int]:
+def _apply_records(
+    records: list[dict], *, schools, progress_key: str
+) -> tuple[int, int, int]:
+    """Write checked records. Only teachers inside the importer's scope are
+    matched (a staff number held elsewhere fails the unique constraint and
+    rolls everything back); an existing account's email is never changed."""
     existing = {
         p.staff_number: p
         for p in TeacherProfile.objects.filter(
-            staff_number__in=[r["staff_number"] for r in records]
+            staff_number__in=[r["staff_number"] for r in records], school__in=schools
         ).select_related("user")
     }
+    with_addresses = set(
+        EmailAddress.objects.filter(
+            user_id__in=[p.user_id for p in existing.values()]
+        ).values_list("user_id", flat=True)
+    )
     emails = [r["email"] for r in records if r["email"]]
     users_by_email = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
 
@@ -176,7 +243,14 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
                 if getattr(profile, name) != record[name]:
                     setattr(profile, name, record[name])
                     dirty = True
-            if record["email"] and profile.user.email.lower() != record["email"]:
+            if (
+                record["email"]
+                and profile.user.email.lower() != record["email"]
+                and may_set_first_email(
+                    profile.user, has_addresses=profile.user_id in with_addresses
+                )
+            ):
+                # The first address of a never-used account the import made.
                 profile.user.email = record["email"]
                 changed_users.append(profile.user)
                 dirty = True
@@ -217,13 +291,16 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
     if changed_users:
         User.objects.bulk_update(changed_users, ["email"], batch_size=1000)
     touched_users = [user for _, user in pending_profiles] + changed_users
+    # Only accounts this import made, or gave their first address, get a
+    # verified address; an existing person's addresses are left alone.
+    vouched = new_users + changed_users
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=user, role=Role.TEACHER) for user in touched_users],
         ignore_conflicts=True,
         batch_size=1000,
     )
     # The school vouches for these addresses: they can reset a password at once.
-    with_email = [u for u in touched_users if u.email]
+    with_email = [u for u in vouched if u.email]
     known = set(
         EmailAddress.objects.filter(
             email__in=[u.email for u in with_email]

@@ -24,6 +24,11 @@ urlpatterns = [
         name="teacher_import_template",
     ),
     path(
+        "teachers/import/template.xlsx",
+        views.roster_template_xlsx,
+        name="teacher_import_template_xlsx",
+    ),
+    path(
         "teachers/import/<int:pk>/",
         views.teacher_import_detail,
         name="teacher_import_detail",

@@ -18,12 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.exports import table_response
+from cms.exports import XLSX_TYPE, table_response
 
 from . import scoping, selectors, services
 from .forms import RosterUploadForm, TeacherFilterForm
-from .importing import RosterError
-from .models import TeacherImport
+from .importing import RosterError, accepted_labels
+from .models import (
+    CareerStage,
+    GradeBand,
+    ProfessionalTitle,
+    Subject,
+    TeacherImport,
+)
 
 EXPORT_COLUMNS = [
     "姓名",
@@ -126,16 +132,20 @@ def teacher_import_upload(request):
         else:
             return redirect("teacher_import_detail", pk=teacher_import.pk)
     recent = TeacherImport.objects.filter(created_by=request.user).defer(
-        "rows", "errors"
+        "rows", "errors", "upload"
     )[:10]
     return render(
-        request, "accounts/teacher_import_upload.html", {"form": form, "recent": recent}
+        request,
+        "accounts/teacher_import_upload.html",
+        {"form": form, "recent": recent, "accepted": _accepted_value_rows()},
     )
 
 
 def _own_import(request, pk: int) -> TeacherImport:
     _require_admin(request.user)
-    return get_object_or_404(TeacherImport, pk=pk, created_by=request.user)
+    return get_object_or_404(
+        TeacherImport.objects.defer("upload"), pk=pk, created_by=request.user
+    )
 
 
 @login_required
@@ -183,40 +193,75 @@ def teacher_import_status(request, pk: int):
     )
 
 
+TEMPLATE_HEADER = [
+    "姓名",
+    "工号",
+    "学校",
+    "邮箱",
+    "任教学科",
+    "任教学段",
+    "职称",
+    "发展阶段",
+    "身份证号",
+]
+TEMPLATE_EXAMPLE = [
+    "张老师",
+    "T0001",
+    "示例学校",
+    "zhang@example.com",
+    "数学、信息科技",
+    "初中",
+    "一级教师",
+    "骨干教师",
+    "",
+]
+
+
+def _accepted_value_rows() -> list[list[str]]:
+    """One line per column with a fixed list: what the import accepts."""
+    return [
+        [_("任教学科"), accepted_labels(Subject), _("可填多个，用顿号分隔")],
+        [_("任教学段"), accepted_labels(GradeBand), _("可填多个，用顿号分隔")],
+        [_("职称"), accepted_labels(ProfessionalTitle), _("留空为 未定级")],
+        [_("发展阶段"), accepted_labels(CareerStage), _("留空为 成长期教师")],
+        [_("学校"), _("学校全称或机构代码"), _("必填")],
+        [_("身份证号"), _("18 位，只保存加密摘要"), _("可留空")],
+    ]
+
+
 def roster_template(request):
-    """An example roster with the accepted headers, for HR to fill in."""
+    """An example roster with the accepted headers, for HR to fill in (CSV)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "姓名",
-            "工号",
-            "学校",
-            "邮箱",
-            "任教学科",
-            "任教学段",
-            "职称",
-            "发展阶段",
-            "身份证号",
-        ]
-    )
-    writer.writerow(
-        [
-            "张老师",
-            "T0001",
-            "示例学校",
-            "zhang@example.com",
-            "数学、信息科技",
-            "初中",
-            "一级教师",
-            "骨干",
-            "",
-        ]
-    )
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerow(TEMPLATE_EXAMPLE)
     response = HttpResponse(
         "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = (
         'attachment; filename="teacher-roster-template.csv"'
+    )
+    return response
+
+
+def roster_template_xlsx(request):
+    """The roster template as XLSX: the roster on the first sheet (the one the
+    import reads) and every accepted value on a second sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("教师名单")
+    sheet.append(TEMPLATE_HEADER)
+    sheet.append(TEMPLATE_EXAMPLE)
+    values = book.create_sheet(_("可填写的值"))
+    values.append([_("列"), _("可填写的值"), _("说明")])
+    for row in _accepted_value_rows():
+        values.append([str(cell) for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        'attachment; filename="teacher-roster-template.xlsx"'
     )
     return response

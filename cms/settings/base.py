@@ -297,10 +297,78 @@ PDF_CJK_FONT_PATHS = [
 ASSESSMENT_RETAKE_DAYS = env("ASSESSMENT_RETAKE_DAYS")
 TEACHER_IMPORT_MAX_ROWS = 20000
 TEACHER_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+# --- Upload limits for every spreadsheet import (cms/tables.py), checked while
+# streaming, before a parser sees the file (issue 13.4). The two above are the
+# file size and row limits.
+TABLE_MAX_COLUMNS = 50
+# XML elements in all members: a cell is 2 to 4 (c, v or is/t), so this is
+# about 20,000 rows of 25 columns.
+TABLE_XLSX_MAX_ELEMENTS = 2_000_000
+TABLE_XLSX_MAX_UNCOMPRESSED = 40 * 1024 * 1024  # all zip members, unpacked
+TABLE_XLSX_MAX_RATIO = 100  # unpacked / packed, for members over 1 MB
+TABLE_XLSX_MAX_MEMBERS = 200
+# A file with more rows than this is read and checked by a Celery worker,
+# the page showing progress; smaller ones are checked during the upload.
+TABLE_BACKGROUND_ROWS = 2000
 # Set by the benchmark harness: add an X-Query-Count header to every response.
 QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER")
 if QUERY_COUNT_HEADER:
     MIDDLEWARE.insert(0, "cms.middleware.QueryCountHeaderMiddleware")
+
+# --- Hardening (issue 13.7), grouped for merging: NUL bytes in URLs answer 400,
+# CSP and Permissions-Policy headers, two-factor authentication required of
+# platform admins and HR (on in production), login throttling per account and
+# per (account, address) pair, and a 503 page when mail cannot be sent.
+MIDDLEWARE.insert(0, "cms.security.SecurityHeadersMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "cms.security.RejectNulBytesMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+    "cms.security.RequireAdminMfaMiddleware",
+)
+MIDDLEWARE.append("cms.security.MailUnavailableMiddleware")
+# Scripts only from this site or inline with the request's nonce; styles from
+# this site (style attributes allowed); pictures may be data: URIs (QR codes);
+# video embeds in course pages may frame other https sites.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self' https:; frame-ancestors 'self'; "
+    "object-src 'none'; base-uri 'self'"
+)
+# The Wagtail and Django admins run inline scripts and styles of their own.
+CSP_ADMIN_PATHS = ["/admin/", "/django-admin/"]
+CONTENT_SECURITY_POLICY_ADMIN = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
+    "media-src 'self' blob: https:; font-src 'self' data:; connect-src 'self'; "
+    "frame-src 'self' https:; frame-ancestors 'self'; object-src 'none'; "
+    "base-uri 'self'"
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), "
+    "payment=(), usb=(), fullscreen=(self)"
+)
+MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", False)
+# Pages an administrator without two-factor authentication may still open:
+# the account pages (set-up, re-authentication, sign-out) and static files.
+MFA_SETUP_OPEN_PATHS = ["/accounts/", "/static/", "/media/", "/i18n/"]
+ACCOUNT_ADAPTER = "cms.accounts.adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    **ACCOUNT_RATE_LIMITS,
+    # One address (a whole school) may fail often; one account from all
+    # addresses a little; one account from one address five times.
+    "login_failed": "200/5m/ip,20/15m/key",
+    "login_failed_pair": "5/5m/key",
+}
+# Clients' addresses come from the reverse proxy's X-Forwarded-For (production
+# sets 1); without a proxy leave 0, or anyone could pick their address.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,

@@ -23,7 +23,11 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # Rate limits are exercised by their own test with a real cache; the rest of
 # the suite logs in many times from one address.
-ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "100/m/ip"}  # noqa: F405
+ACCOUNT_RATE_LIMITS = {  # noqa: F405
+    **ACCOUNT_RATE_LIMITS,  # noqa: F405
+    "login_failed": "100/m/ip",
+    "login_failed_pair": "100/m/key",
+}
 
 # Uploaded and generated files of the test run go to throwaway folders.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-media-"))

@@ -87,5 +87,17 @@ def page(browser, live_server, viewport, transactional_db):
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # The Content-Security-Policy must never block the site's own scripts or
+    # styles: Chromium reports every violation on the console.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not violations, violations
