@@ -3,8 +3,10 @@ credential verifier, the transcript-code lookup), counted in the shared cache
 so every web worker sees the same counts.
 
 A fixed window per client address: ``PUBLIC_RATE_LIMITS = {bucket: (requests,
-seconds)}`` in the settings. The address is REMOTE_ADDR, which the reverse
-proxy in front of the site must set to the real client address.
+seconds)}`` in the settings. The address is read the way sign-in throttling
+reads it (allauth's client address: ``X-Forwarded-For`` from as many trusted
+proxies as ``TRUSTED_PROXY_COUNT`` says, else REMOTE_ADDR), so behind a reverse
+proxy every client is counted on its own, not all as the proxy.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def limit_for(bucket: str) -> tuple[int, int]:
 
 
 def client_id(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    from allauth.core.internal.httpkit import get_client_ip
+
+    return get_client_ip(request) or "unknown"
 
 
 def allow(bucket: str, request) -> tuple[bool, int]:
