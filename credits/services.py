@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from .ledger import GENESIS, record_digest
+from .ledger import GENESIS, head_digest, record_digest
 from .models import CreditRecord, LedgerHead
 from .rules import rule_set_in_force
 from .signals import credit_recorded
@@ -29,12 +29,25 @@ def _locked_head() -> LedgerHead:
     try:
         return LedgerHead.objects.select_for_update().get(pk=1)
     except LedgerHead.DoesNotExist:
+        if CreditRecord.objects.exists():
+            # Never start a second chain over a ledger whose head was removed.
+            raise RuntimeError(
+                "the ledger head row is missing: run `manage.py ledger_verify`"
+            ) from None
         try:
             with transaction.atomic():
-                LedgerHead.objects.create(pk=1, seq=0, hash=GENESIS)
+                LedgerHead.objects.create(
+                    pk=1, seq=0, hash=GENESIS, mac=head_digest(0, GENESIS)
+                )
         except IntegrityError:
             pass  # created by a concurrent first append
         return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def _head_advance(head: LedgerHead, record: CreditRecord) -> None:
+    head.seq, head.hash = record.seq, record.hash
+    head.mac = head_digest(head.seq, head.hash)
+    head.save(update_fields=["seq", "hash", "mac"])
 
 
 def credit_record_append(
@@ -95,8 +108,7 @@ def credit_record_append(
             record.hash = record_digest(record)
             record.save(force_insert=True)
             _add_to_totals(record)
-            head.seq, head.hash = record.seq, record.hash
-            head.save(update_fields=["seq", "hash"])
+            _head_advance(head, record)
             transaction.on_commit(
                 lambda: credit_recorded.send(
                     sender=CreditRecord, record_id=record.pk, reverses_id=None
@@ -200,8 +212,7 @@ def credit_record_reverse(
         reversal.hash = record_digest(reversal)
         reversal.save(force_insert=True)
         _add_to_totals(reversal)
-        head.seq, head.hash = reversal.seq, reversal.hash
-        head.save(update_fields=["seq", "hash"])
+        _head_advance(head, reversal)
         transaction.on_commit(
             lambda: credit_recorded.send(
                 sender=CreditRecord, record_id=reversal.pk, reverses_id=record.pk

@@ -35,3 +35,8 @@ CREDENTIAL_KEYS_FILE = env("CREDENTIAL_KEYS_FILE", "") or str(
     Path(tempfile.mkdtemp(prefix="tdl-keys-")) / "credential-keys.json"
 )
 os.environ["CREDENTIAL_KEYS_FILE"] = CREDENTIAL_KEYS_FILE
+
+# Ledger checkpoints of the test run: a throwaway folder (tests set their own).
+LEDGER_CHECKPOINT_DIR = env("LEDGER_CHECKPOINT_DIR", "") or tempfile.mkdtemp(
+    prefix="tdl-checkpoints-"
+)
