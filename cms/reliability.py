@@ -151,6 +151,11 @@ def enqueue(task, *args, on_failure=None, **options) -> None:
     that was never sent."""
 
     def send():
+        from cms.celery import app
+
+        if app.conf.task_always_eager:  # in process: the task's own errors
+            task.apply_async(args=args, **options)
+            return
         try:
             task.apply_async(args=args, **options)
         except Exception as exc:  # kombu/redis errors vary by transport

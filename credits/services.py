@@ -349,23 +349,22 @@ def export_build(*, job_id: int) -> None:
     from django.core.files import File
     from openpyxl import Workbook
 
+    from cms import jobs
     from cms.accounts import scoping
 
     from .models import ExportJob
     from .transcripts import transcript_pdf_render
 
+    if not jobs.job_claim(jobs.EXPORT, job_id):
+        return  # done, failed, or another worker is on it
     job = ExportJob.objects.select_related("created_by", "scope").get(pk=job_id)
-    if job.status == ExportJob.Status.DONE:
-        return
     teachers = list(
         scoping.teachers_visible_to(job.created_by)
         .filter(school__path__startswith=job.scope.path)
         .select_related("school")
         .order_by("school__path", "staff_number")
     )
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.RUNNING, total=len(teachers), done=0
-    )
+    jobs.job_beat(jobs.EXPORT, job.pk, total=len(teachers), done=0)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("汇总")
     sheet.append(["姓名", "工号", "学校", "周期", "学时", "学分", "记录数", "验证码"])
@@ -392,8 +391,8 @@ def export_build(*, job_id: int) -> None:
                             transcript.code,
                         ]
                     )
-                    if n % 20 == 0 or n == len(teachers):
-                        ExportJob.objects.filter(pk=job.pk).update(done=n)
+                    if n % 10 == 0 or n == len(teachers):
+                        jobs.job_beat(jobs.EXPORT, job.pk, done=n)
                 summary = io.BytesIO()
                 book.save(summary)
                 archive.writestr("汇总.xlsx", summary.getvalue())
@@ -403,9 +402,7 @@ def export_build(*, job_id: int) -> None:
         job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
         job.save(update_fields=["file", "status", "finished_at"])
     except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(exc)[:300]
-        )
+        jobs.job_fail(jobs.EXPORT, job.pk, str(exc) or type(exc).__name__)
         raise
 
 
