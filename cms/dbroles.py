@@ -72,7 +72,11 @@ def roles_sql(
             "FOR r IN SELECT c.relname, c.relkind FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v','m','S') "
-            f"AND pg_get_userbyid(c.relowner) <> {literal(owner)} LOOP "
+            f"AND pg_get_userbyid(c.relowner) <> {literal(owner)} "
+            # A sequence owned by a column moves with its table.
+            "AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d "
+            "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+            "AND d.deptype IN ('a', 'i'))) LOOP "
             "IF r.relkind = 'S' THEN "
             f"EXECUTE format('ALTER SEQUENCE public.%I OWNER TO %I', r.relname, {literal(owner)}); "
             "ELSE "

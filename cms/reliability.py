@@ -3,7 +3,8 @@
 - `ResilientRedisCache`: the Redis cache, degrading to "no cache" (every read a
   miss, writes dropped) while Redis is unreachable, so pages read the database
   instead of failing. After a failure Redis is left alone for a few seconds,
-  so an outage does not add a connect timeout to every cache call.
+  so an outage does not add a connect timeout to every cache call. Rate
+  limits and locks kept in the cache fail open (an `add` reports success).
 - `DatabaseUnavailableMiddleware` and `server_error`: while PostgreSQL is
   unreachable, answer 503 with Retry-After and a Chinese page, not a 500.
 - `enqueue`: start background work after the transaction commits; when the
@@ -62,7 +63,9 @@ class ResilientRedisCache(RedisCache):
         return time.monotonic() >= self._down_until
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._guard("add", False, super().add, key, value, timeout, version)
+        # Reported as stored, so that locks and rate limits kept in the cache
+        # (allauth's login limits) fail open rather than lock everyone out.
+        return self._guard("add", True, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._guard("get", default, super().get, key, default, version)
