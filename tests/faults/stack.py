@@ -222,11 +222,11 @@ def django_env(*, pg: PrivatePostgres, redis: PrivateRedis, base: Path) -> dict:
             "CELERY_BROKER_URL": redis.url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "LEDGER_CHECKPOINT_DIR": str(base / "checkpoints"),
-            # Fast recovery for the test: a job is stale after 5 s without a
-            # heartbeat, the sweeper runs every 2 s, and a message left
+            # Fast recovery for the test: a job is stale after 4 s without a
+            # heartbeat, the sweeper runs every second, and a message left
             # unacknowledged by a killed worker comes back after 20 s.
-            "JOB_STALE_SECONDS": "5",
-            "JOB_SWEEP_SECONDS": "2",
+            "JOB_STALE_SECONDS": "4",
+            "JOB_SWEEP_SECONDS": "1",
             "JOB_MAX_ATTEMPTS": "6",
             "CELERY_VISIBILITY_TIMEOUT": "20",
             "DB_CONN_MAX_AGE": "60",

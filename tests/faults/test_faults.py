@@ -32,7 +32,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-TEACHERS = 80
+TEACHERS = 50
 IMPORTED = 300
 RECORDS = 120
 FIGURES: dict = {}
@@ -121,6 +121,7 @@ def _seed() -> dict:
 
     return {
         "district": district.pk,
+        "school": schools[0].pk,
         "course": course.pk,
         "import": imp.pk,
         "record_ids": list(CreditRecord.objects.values_list("pk", flat=True)),
@@ -525,7 +526,7 @@ def test_a_redis_outage_keeps_pages_up_and_leaves_no_orphan(platform):
         failures.append(("login", login.status_code))
     # Starting an export: a clear answer, and a failed (retryable) job
     # rather than one queued forever.
-    response = hr.post("/org/credits/exports/", {"scope": platform["district"]})
+    response = hr.post("/org/credits/exports/", {"scope": platform["school"]})
     assert response.status_code == 302, response.text[:500]
     job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
     page = hr.get(f"/org/credits/exports/{job_id}/")
@@ -588,7 +589,7 @@ def test_a_postgres_restart_answers_503_then_recovers(platform):
     failed_after = [s for s in after if s != 200]
     # Work goes on: a new export finishes.
     hr = Client(platform["url"], platform["hr_session"])
-    response = hr.post("/org/credits/exports/", {"scope": platform["district"]})
+    response = hr.post("/org/credits/exports/", {"scope": platform["school"]})
     job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
     with pg.connect() as db:
         wait_for(
