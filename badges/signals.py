@@ -2,20 +2,32 @@
 the catalogue: a published course keeps its achievement definition (what its
 credentials say was achieved) in step."""
 
+import logging
+
 from django.dispatch import receiver
 
 from credits.models import CreditRecord
 from credits.signals import credit_recorded
+
+log = logging.getLogger(__name__)
 
 
 @receiver(credit_recorded, sender=CreditRecord, dispatch_uid="badges_issue_on_record")
 def issue_on_record(sender, record_id: int, reverses_id=None, **kwargs):
     from .tasks import credentials_issue_task, revoke_for_reversal_task
 
-    if reverses_id is None:
-        credentials_issue_task.delay([record_id])
-    else:
-        revoke_for_reversal_task.delay(record_id)
+    # The record is committed already: a broker outage must not turn the
+    # request into an error. The job sweeper (cms/jobs.py) queues credentials
+    # that were never issued once the broker is back.
+    try:
+        if reverses_id is None:
+            credentials_issue_task.delay([record_id])
+        else:
+            revoke_for_reversal_task.delay(record_id)
+    except Exception as exc:
+        log.error(
+            "could not queue the credential work of record %s: %s", record_id, exc
+        )
 
 
 def course_published(sender, instance, **kwargs):

@@ -8,6 +8,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
 
+# A database outage answers 503 with a Chinese page (cms/reliability.py).
+handler500 = "cms.reliability.server_error"
+
 urlpatterns = [
     path(
         "favicon.ico",

@@ -47,6 +47,15 @@ def record_digest(record) -> str:
     ).hexdigest()
 
 
+def head_digest(seq: int, hash_: str) -> str:
+    """The head row's seal: an HMAC over its position and hash, so the head
+    cannot be moved back (or forward) to match a cut chain without the key."""
+    message = f"ledger-head:{seq}:{hash_}"
+    return hmac.new(
+        settings.LEDGER_HASH_KEY.encode(), message.encode(), hashlib.sha256
+    ).hexdigest()
+
+
 @dataclass
 class VerifyReport:
     checked: int
@@ -59,10 +68,18 @@ class VerifyReport:
         return self.problem is None
 
 
-def ledger_walk(records, head) -> VerifyReport:
-    """Walk records in seq order; stop at the first one that breaks the chain."""
+def ledger_walk(records, head, checkpoints=()) -> VerifyReport:
+    """Walk records in seq order; stop at the first one that breaks the chain.
+
+    `head` is the head row (None when it is missing); `checkpoints` are
+    verified checkpoints (objects with seq, hash, name), each of which the
+    chain must still reach with the same hash."""
     expected_seq, prev = 1, GENESIS
     checked = 0
+    pinned = {}
+    for checkpoint in checkpoints:
+        pinned.setdefault(checkpoint.seq, checkpoint)
+    furthest = max(pinned.values(), key=lambda c: c.seq, default=None)
     for record in records:
         if record.seq != expected_seq:
             return VerifyReport(
@@ -94,16 +111,58 @@ def ledger_walk(records, head) -> VerifyReport:
                 record.pk,
                 record.seq,
             )
+        checkpoint = pinned.get(record.seq)
+        if checkpoint is not None and checkpoint.hash != record.hash:
+            return VerifyReport(
+                checked,
+                (
+                    f"seq {record.seq} differs from signed checkpoint {checkpoint.name}: "
+                    "the ledger was rewritten after the checkpoint was taken"
+                ),
+                record.pk,
+                record.seq,
+            )
         prev = record.hash
         expected_seq += 1
         checked += 1
     last_seq = expected_seq - 1
-    if head is not None and (head.seq, head.hash) != (last_seq, prev):
+    if furthest is not None and furthest.seq > last_seq:
+        return VerifyReport(
+            checked,
+            (
+                f"the ledger was rolled back past signed checkpoint {furthest.name} "
+                f"(seq {furthest.seq}): it now ends at seq {last_seq}, so records "
+                f"{last_seq + 1}..{furthest.seq} or more were removed"
+            ),
+            seq=last_seq + 1,
+        )
+    if head is None:
+        if last_seq:
+            return VerifyReport(
+                checked,
+                (
+                    f"the ledger head row is missing (the chain ends at seq {last_seq}): "
+                    "the head was deleted, perhaps to hide records removed from the end"
+                ),
+            )
+        return VerifyReport(checked)
+    if not head.mac or not hmac.compare_digest(
+        head.mac, head_digest(head.seq, head.hash)
+    ):
+        return VerifyReport(
+            checked,
+            (
+                f"the ledger head (seq {head.seq}) does not match its seal: "
+                "it was changed outside the ledger"
+            ),
+        )
+    if (head.seq, head.hash) != (last_seq, prev):
         return VerifyReport(
             checked,
             (
                 f"the ledger ends at seq {last_seq} but its head says seq {head.seq}: "
                 "records were removed from the end, or the head was changed"
             ),
+            seq=last_seq + 1 if head.seq > last_seq else None,
         )
     return VerifyReport(checked)

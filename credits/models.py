@@ -3,7 +3,9 @@
 Every record carries the hash of the record before it (one chain for the whole
 ledger, ordered by `seq`), so changing, removing, inserting or reordering any
 record out of band breaks the chain; `manage.py ledger_verify` finds where.
-On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE on the table."""
+On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE on the table; the
+head row is sealed with the same key, and signed checkpoints written outside
+the database (credits/checkpoints.py) catch a ledger rolled back past them."""
 
 from django.conf import settings
 from django.db import models
@@ -144,10 +146,13 @@ class CreditRecord(models.Model):
 
 
 class LedgerHead(models.Model):
-    """The single row that serialises appends: the last seq and hash."""
+    """The single row that serialises appends: the last seq and hash, sealed
+    by `mac` (an HMAC with the ledger key) so it cannot be rewritten to match a
+    ledger cut short."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("账本链头")
@@ -272,6 +277,10 @@ class ExportJob(models.Model):
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved on as the export goes; the sweeper (cms/jobs.py) re-queues a job
+    # whose heartbeat stopped, up to JOB_MAX_ATTEMPTS tries.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("学时证明批量导出")

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from .ledger import GENESIS, record_digest
+from .ledger import GENESIS, head_digest, record_digest
 from .models import CreditRecord, LedgerHead
 from .rules import rule_set_in_force
 from .signals import credit_recorded
@@ -29,12 +29,25 @@ def _locked_head() -> LedgerHead:
     try:
         return LedgerHead.objects.select_for_update().get(pk=1)
     except LedgerHead.DoesNotExist:
+        if CreditRecord.objects.exists():
+            # Never start a second chain over a ledger whose head was removed.
+            raise RuntimeError(
+                "the ledger head row is missing: run `manage.py ledger_verify`"
+            ) from None
         try:
             with transaction.atomic():
-                LedgerHead.objects.create(pk=1, seq=0, hash=GENESIS)
+                LedgerHead.objects.create(
+                    pk=1, seq=0, hash=GENESIS, mac=head_digest(0, GENESIS)
+                )
         except IntegrityError:
             pass  # created by a concurrent first append
         return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def _head_advance(head: LedgerHead, record: CreditRecord) -> None:
+    head.seq, head.hash = record.seq, record.hash
+    head.mac = head_digest(head.seq, head.hash)
+    head.save(update_fields=["seq", "hash", "mac"])
 
 
 def credit_record_append(
@@ -95,8 +108,7 @@ def credit_record_append(
             record.hash = record_digest(record)
             record.save(force_insert=True)
             _add_to_totals(record)
-            head.seq, head.hash = record.seq, record.hash
-            head.save(update_fields=["seq", "hash"])
+            _head_advance(head, record)
             transaction.on_commit(
                 lambda: credit_recorded.send(
                     sender=CreditRecord, record_id=record.pk, reverses_id=None
@@ -200,8 +212,7 @@ def credit_record_reverse(
         reversal.hash = record_digest(reversal)
         reversal.save(force_insert=True)
         _add_to_totals(reversal)
-        head.seq, head.hash = reversal.seq, reversal.hash
-        head.save(update_fields=["seq", "hash"])
+        _head_advance(head, reversal)
         transaction.on_commit(
             lambda: credit_recorded.send(
                 sender=CreditRecord, record_id=reversal.pk, reverses_id=record.pk
@@ -338,23 +349,22 @@ def export_build(*, job_id: int) -> None:
     from django.core.files import File
     from openpyxl import Workbook
 
+    from cms import jobs
     from cms.accounts import scoping
 
     from .models import ExportJob
     from .transcripts import transcript_pdf_render
 
+    if not jobs.job_claim(jobs.EXPORT, job_id):
+        return  # done, failed, or another worker is on it
     job = ExportJob.objects.select_related("created_by", "scope").get(pk=job_id)
-    if job.status == ExportJob.Status.DONE:
-        return
     teachers = list(
         scoping.teachers_visible_to(job.created_by)
         .filter(school__path__startswith=job.scope.path)
         .select_related("school")
         .order_by("school__path", "staff_number")
     )
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.RUNNING, total=len(teachers), done=0
-    )
+    jobs.job_beat(jobs.EXPORT, job.pk, total=len(teachers), done=0)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("汇总")
     sheet.append(["姓名", "工号", "学校", "周期", "学时", "学分", "记录数", "验证码"])
@@ -381,8 +391,8 @@ def export_build(*, job_id: int) -> None:
                             transcript.code,
                         ]
                     )
-                    if n % 20 == 0 or n == len(teachers):
-                        ExportJob.objects.filter(pk=job.pk).update(done=n)
+                    if n % 10 == 0 or n == len(teachers):
+                        jobs.job_beat(jobs.EXPORT, job.pk, done=n)
                 summary = io.BytesIO()
                 book.save(summary)
                 archive.writestr("汇总.xlsx", summary.getvalue())
@@ -392,9 +402,7 @@ def export_build(*, job_id: int) -> None:
         job.status, job.finished_at = ExportJob.Status.DONE, timezone.now()
         job.save(update_fields=["file", "status", "finished_at"])
     except Exception as exc:
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(exc)[:300]
-        )
+        jobs.job_fail(jobs.EXPORT, job.pk, str(exc) or type(exc).__name__)
         raise
 
 

@@ -13,3 +13,12 @@ def compliance_reminders_task() -> int:
     from .services import compliance_reminders_send
 
     return compliance_reminders_send()
+
+
+@shared_task(name="credits.ledger_checkpoint")
+def ledger_checkpoint_task() -> str:
+    """Write a signed checkpoint of the ledger head (celery beat)."""
+    from .checkpoints import checkpoint_write
+
+    path = checkpoint_write()
+    return str(path or "")

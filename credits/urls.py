@@ -63,6 +63,11 @@ urlpatterns = [
     ),
     path("org/credits/exports/", views_org.export_start, name="export_start"),
     path(
+        "org/credits/exports/<int:pk>/retry/",
+        views_org.export_retry,
+        name="export_retry",
+    ),
+    path(
         "org/credits/exports/<int:pk>/", views_org.export_detail, name="export_detail"
     ),
     path(

@@ -104,7 +104,8 @@ def org_credits_export(request, fmt: str):
 @login_required
 @require_POST
 def export_start(request):
-    from .tasks import export_build_task
+    from cms import jobs
+    from cms.reliability import BACKGROUND_UNAVAILABLE
 
     _require_admin(request.user)
     scope_id = request.POST.get("scope", "")
@@ -114,10 +115,36 @@ def export_start(request):
     if scope is None:
         messages.error(request, _("请选择您管辖范围内的学校或区县。"))
         return redirect("org_credits")
-    job = ExportJob.objects.create(created_by=request.user, scope=scope)
-    export_build_task.delay_on_commit(job.pk)
-    messages.info(request, _("已开始生成导出文件。"))
+    job = ExportJob.objects.create(
+        created_by=request.user, scope=scope, heartbeat_at=timezone.now()
+    )
+    jobs.job_send(jobs.EXPORT, job.pk)
+    job.refresh_from_db()
+    if job.status == ExportJob.Status.FAILED:
+        # The broker is down: the job is marked failed (with a retry button),
+        # not left queued.
+        messages.error(request, BACKGROUND_UNAVAILABLE)
+    else:
+        messages.info(request, _("已开始生成导出文件。"))
     return redirect("export_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def export_retry(request, pk: int):
+    from cms import jobs
+
+    _require_admin(request.user)
+    job = get_object_or_404(ExportJob, pk=pk, created_by=request.user)
+    if jobs.job_retry(jobs.EXPORT, job):
+        job.refresh_from_db()
+        if job.status == ExportJob.Status.FAILED:
+            messages.error(request, job.error)
+        else:
+            messages.info(request, _("已重新开始生成；已生成的学时证明不会重复。"))
+    else:
+        messages.error(request, _("该导出没有失败，无需重试。"))
+    return redirect("export_detail", pk=pk)
 
 
 @login_required

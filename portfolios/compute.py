@@ -72,7 +72,9 @@ def _cycle_rules(school_ids, on):
     return rules
 
 
-def portraits_recompute(*, teacher_ids=None, on: datetime.date | None = None) -> int:
+def portraits_recompute(
+    *, teacher_ids=None, on: datetime.date | None = None, on_chunk=None
+) -> int:
     from badges.models import IssuedCredential
     from credits.models import CreditYearTotal
     from training.models import AssessmentResult
@@ -189,6 +191,8 @@ def portraits_recompute(*, teacher_ids=None, on: datetime.date | None = None) ->
             ],
         )
         done += len(portraits)
+        if on_chunk is not None:
+            on_chunk(done)
     if teacher_ids is None:
         # A full run: cached dashboards are out of date.
         from django.core.cache import cache
@@ -198,3 +202,29 @@ def portraits_recompute(*, teacher_ids=None, on: datetime.date | None = None) ->
         except ValueError:
             cache.add("portraits-version", 1, timeout=None)
     return done
+
+
+def portraits_run(run_id: int | None = None) -> int:
+    """A full recompute as a tracked job (see cms/jobs.py): claimed, with a
+    heartbeat per chunk, done or failed with the reason."""
+    from django.utils import timezone
+
+    from cms import jobs
+
+    from .models import PortraitRun
+
+    if run_id is None:
+        run_id = PortraitRun.objects.create(heartbeat_at=timezone.now()).pk
+    if not jobs.job_claim(jobs.PORTRAITS, run_id):
+        return 0
+    try:
+        count = portraits_recompute(
+            on_chunk=lambda n: jobs.job_beat(jobs.PORTRAITS, run_id, portraits=n)
+        )
+    except Exception as exc:
+        jobs.job_fail(jobs.PORTRAITS, run_id, str(exc) or type(exc).__name__)
+        raise
+    PortraitRun.objects.filter(pk=run_id).update(
+        status=PortraitRun.Status.DONE, portraits=count, finished_at=timezone.now()
+    )
+    return count

@@ -216,3 +216,33 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"deletion request {self.pk}"
+
+
+class PortraitRun(models.Model):
+    """One full recompute of the portraits (nightly, from celery beat), with
+    the job life cycle of cms/jobs.py: a run whose worker died is queued again
+    by the sweeper (recomputing is idempotent), or marked failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    portraits = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("画像重算")
+        verbose_name_plural = _("画像重算")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"portrait run {self.pk} ({self.status})"

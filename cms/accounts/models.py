@@ -261,6 +261,11 @@ class TeacherImport(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why applying failed (shown with a retry button); the sweeper
+    # (cms/jobs.py) re-queues an import whose worker died.
+    error = models.CharField(max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("教师导入")

@@ -7,6 +7,7 @@ number) and creates no duplicates."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from allauth.account.models import EmailAddress
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.tables import table_check
 
@@ -46,6 +48,7 @@ _PROFILE_FIELDS = (
     "national_id_last4",
 )
 _PROGRESS_KEY = "teacher-import-progress:{}"
+log = logging.getLogger(__name__)
 
 
 def role_grant(
@@ -135,15 +138,17 @@ def teacher_import_parse(*, import_id: int) -> TeacherImport:
 
 def teacher_import_confirm(*, teacher_import: TeacherImport) -> TeacherImport:
     """Queue a checked roster for applying (a second click queues nothing)."""
-    from .tasks import teacher_import_apply_task
+    from cms import jobs
 
     with transaction.atomic():
         locked = TeacherImport.objects.select_for_update().get(pk=teacher_import.pk)
         if locked.status != TeacherImport.Status.PREVIEW:
             return locked
         locked.status = TeacherImport.Status.QUEUED
-        locked.save(update_fields=["status"])
-        teacher_import_apply_task.delay_on_commit(locked.pk)
+        locked.heartbeat_at = timezone.now()
+        locked.save(update_fields=["status", "heartbeat_at"])
+        jobs.job_send(jobs.IMPORT, locked.pk)
+    locked.refresh_from_db()
     return locked
 
 
@@ -155,16 +160,14 @@ def teacher_import_progress(*, teacher_import: TeacherImport) -> int:
 
 
 def teacher_import_apply(*, import_id: int) -> TeacherImport:
-    """Apply a confirmed roster in one transaction; idempotent under retries."""
+    """Apply a confirmed roster in one transaction; idempotent under retries.
+    While it applies, the transaction holds the import's row lock, which is
+    what tells the job sweeper the worker is alive."""
+    from cms import jobs
+
+    if not jobs.job_claim(jobs.IMPORT, import_id):
+        return TeacherImport.objects.get(pk=import_id)
     teacher_import = TeacherImport.objects.get(pk=import_id)
-    if teacher_import.status not in (
-        TeacherImport.Status.QUEUED,
-        TeacherImport.Status.RUNNING,
-    ):
-        return teacher_import
-    TeacherImport.objects.filter(pk=import_id).update(
-        status=TeacherImport.Status.RUNNING
-    )
     rows = [
         (row["row"], {k: v for k, v in row.items() if k != "row"})
         for row in teacher_import.rows
@@ -193,6 +196,15 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
             locked.finished_at = timezone.now()
             locked.save()
             return locked
+    except Exception as exc:
+        log.exception("teacher import %s failed", import_id)
+        jobs.job_fail(
+            jobs.IMPORT,
+            import_id,
+            _("导入失败（%(e)s），数据库未作任何改动，可点击“重试”。")
+            % {"e": str(exc)[:200] or type(exc).__name__},
+        )
+        raise
     finally:
         cache.delete(_PROGRESS_KEY.format(import_id))
 

@@ -39,6 +39,11 @@ urlpatterns = [
         name="teacher_import_confirm",
     ),
     path(
+        "teachers/import/<int:pk>/retry/",
+        views.teacher_import_retry,
+        name="teacher_import_retry",
+    ),
+    path(
         "teachers/import/<int:pk>/status/",
         views.teacher_import_status,
         name="teacher_import_status",

@@ -170,8 +170,28 @@ def teacher_import_confirm(request, pk: int):
     if teacher_import.status != TeacherImport.Status.PREVIEW:
         messages.error(request, _("该名单不能再次导入。"))
     else:
-        services.teacher_import_confirm(teacher_import=teacher_import)
-        messages.info(request, _("已开始导入，请稍候。"))
+        teacher_import = services.teacher_import_confirm(teacher_import=teacher_import)
+        if teacher_import.status == TeacherImport.Status.FAILED:
+            messages.error(request, teacher_import.error)
+        else:
+            messages.info(request, _("已开始导入，请稍候。"))
+    return redirect("teacher_import_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def teacher_import_retry(request, pk: int):
+    from cms import jobs
+
+    teacher_import = _own_import(request, pk)
+    if jobs.job_retry(jobs.IMPORT, teacher_import):
+        teacher_import.refresh_from_db()
+        if teacher_import.status == TeacherImport.Status.FAILED:
+            messages.error(request, teacher_import.error)
+        else:
+            messages.info(request, _("已重新开始导入；已导入的教师不会重复。"))
+    else:
+        messages.error(request, _("该导入没有失败，无需重试。"))
     return redirect("teacher_import_detail", pk=pk)
 
 

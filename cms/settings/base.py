@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs comes from the
 environment (see README: "Configuration")."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # While PostgreSQL is unreachable: 503, Retry-After and a Chinese page.
+    "cms.reliability.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,6 +115,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        # A connection left over from before a database restart is checked
+        # (and replaced) before a request uses it, instead of failing it.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -163,8 +169,11 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, degrading to no cache (pages read the database) while
+            # Redis is unreachable; see cms/reliability.py.
+            "BACKEND": "cms.reliability.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tdl"),
         }
     }
@@ -178,7 +187,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died is delivered again rather than dropped; one
+# left unacknowledged by a worker killed outright comes back after the
+# visibility timeout (and sooner from the job sweeper below).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Long jobs (exports, campaigns, imports, credentials, portraits) report a
+# heartbeat; the sweeper re-queues one whose heartbeat stopped for
+# JOB_STALE_SECONDS, and marks it failed after JOB_MAX_ATTEMPTS tries.
+JOB_STALE_SECONDS = int(env("JOB_STALE_SECONDS", "300"))
+JOB_MAX_ATTEMPTS = int(env("JOB_MAX_ATTEMPTS", "3"))
+JOB_SWEEP_SECONDS = int(env("JOB_SWEEP_SECONDS", "60"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # Before each year closes: remind teachers under the yearly minimum.
@@ -190,6 +214,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     "portraits-recompute": {
         "task": "portfolios.recompute",
         "schedule": crontab(minute=30, hour=2),
+    },
+    # Jobs whose worker died: re-queue them, or mark them failed.
+    "jobs-sweep": {
+        "task": "cms.jobs_sweep",
+        "schedule": datetime.timedelta(seconds=JOB_SWEEP_SECONDS),
+    },
+    # The ledger anchored outside the database (credits/checkpoints.py).
+    "ledger-checkpoint": {
+        "task": "credits.ledger_checkpoint",
+        "schedule": datetime.timedelta(
+            minutes=int(env("LEDGER_CHECKPOINT_MINUTES", "15"))
+        ),
     },
 }
 
@@ -393,3 +429,9 @@ PUBLIC_RATE_LIMITS = {
     "credential_verify": (30, 60),  # verify page (POST) and API
     "transcript_lookup": (60, 60),  # transcript-code lookup and its result page
 }
+
+# Signed checkpoints of the ledger head go here, write-once; in production a
+# directory (or a mounted object-storage bucket) the database role cannot touch.
+LEDGER_CHECKPOINT_DIR = env(
+    "LEDGER_CHECKPOINT_DIR", str(BASE_DIR / "var" / "ledger-checkpoints")
+)

@@ -14,7 +14,9 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 IDENTITY_HASH_KEY = "test-only-identity-pepper"
 LEDGER_HASH_KEY = "test-only-ledger-key"
 DEBUG = False
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager in process; a server a test starts with real workers (the fault
+# suite) turns it off.
+CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 CELERY_BROKER_URL = env("REDIS_URL", "memory://")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -39,3 +41,8 @@ CREDENTIAL_KEYS_FILE = env("CREDENTIAL_KEYS_FILE", "") or str(
     Path(tempfile.mkdtemp(prefix="tdl-keys-")) / "credential-keys.json"
 )
 os.environ["CREDENTIAL_KEYS_FILE"] = CREDENTIAL_KEYS_FILE
+
+# Ledger checkpoints of the test run: a throwaway folder (tests set their own).
+LEDGER_CHECKPOINT_DIR = env("LEDGER_CHECKPOINT_DIR", "") or tempfile.mkdtemp(
+    prefix="tdl-checkpoints-"
+)

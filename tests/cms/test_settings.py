@@ -60,7 +60,32 @@ def test_production_refuses_a_short_secret_key():
     assert "at least 50 characters" in result.stderr
 
 
-def test_production_passes_the_deploy_checklist(tmp_path):
+# Any database of this machine's PostgreSQL will do for the role checks.
+MAINTENANCE_DB = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def app_role():
+    """A login role that is neither a superuser nor the owner of anything, as
+    `manage.py db_roles` makes the site's role (cluster-wide; dropped after)."""
+    import uuid
+
+    import psycopg
+
+    name = f"tdl_check_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(MAINTENANCE_DB, autocommit=True)
+    except psycopg.OperationalError:
+        pytest.skip("needs this machine's PostgreSQL")
+    with admin:
+        admin.execute(f'CREATE ROLE "{name}" LOGIN')
+        try:
+            yield name
+        finally:
+            admin.execute(f'DROP ROLE "{name}"')
+
+
+def test_production_passes_the_deploy_checklist(tmp_path, app_role):
     # The signing keys' secret file, as `credential_key_generate` leaves it
     # (the check asks only that one is configured and present).
     keys = tmp_path / "credential-keys.json"
@@ -71,6 +96,29 @@ def test_production_passes_the_deploy_checklist(tmp_path):
         "--fail-level",
         "WARNING",
         CREDENTIAL_KEYS_FILE=str(keys),
-        **GOOD,
+        **{**GOOD, "DATABASE_URL": f"postgres://{app_role}@127.0.0.1:5432/postgres"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deploy_checklist_warns_when_the_site_connects_as_a_superuser(tmp_path):
+    keys = tmp_path / "credential-keys.json"
+    keys.write_text("{}", encoding="utf-8")
+    result = run_manage(
+        "check",
+        "--deploy",
+        CREDENTIAL_KEYS_FILE=str(keys),
+        **{**GOOD, "DATABASE_URL": MAINTENANCE_DB},
+    )
+    assert "credits.W001" in result.stdout + result.stderr
+    assert "superuser 'postgres'" in result.stdout + result.stderr
+    # No database at hand (a build step): the check stays quiet.
+    unreachable = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        CREDENTIAL_KEYS_FILE=str(keys),
+        **{**GOOD, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/tdl"},
+    )
+    assert unreachable.returncode == 0, unreachable.stdout + unreachable.stderr

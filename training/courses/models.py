@@ -458,7 +458,7 @@ class CourseSession(Orderable):
 # A running campaign whose worker has not reported for this long is taken to
 # have died (a killed worker never reaches the task's except block) and may be
 # claimed again: its enrolments so far stand, nobody is enrolled twice.
-CAMPAIGN_STALE_AFTER = datetime.timedelta(minutes=5)
+CAMPAIGN_STALE_AFTER = datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
 class Campaign(models.Model):
@@ -496,6 +496,7 @@ class Campaign(models.Model):
     # Moved on by the worker with every batch; a running campaign whose
     # heartbeat stops is one whose worker died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("研修项目")

@@ -721,9 +721,10 @@ def campaign_create(*, by, title: str, organisation, courses) -> Campaign:
             title=title.strip()[:120], organisation=organisation, created_by=by
         )
         campaign.courses.set(courses)
-        from .tasks import campaign_run_task
+        from cms import jobs
 
-        campaign_run_task.delay_on_commit(campaign.pk)
+        jobs.job_send(jobs.CAMPAIGN, campaign.pk)
+    campaign.refresh_from_db()
     return campaign
 
 
@@ -742,6 +743,7 @@ def campaign_run(*, campaign_id: int) -> Campaign:
         processed=0,
         error="",
         heartbeat_at=timezone.now(),
+        attempts=F("attempts") + 1,
     )
     campaign = Campaign.objects.get(pk=campaign_id)
     if not claimed:  # done already, or another worker is on it
@@ -808,11 +810,15 @@ def campaign_restart(*, campaign: Campaign, by) -> Campaign:
         campaign.status == Campaign.Status.RUNNING and not campaign.stalled
     ):
         raise NotAllowed(_("该研修项目正在报名中，请等待完成。"))
-    Campaign.objects.filter(pk=campaign.pk).update(
-        status=Campaign.Status.QUEUED, error=""
-    )
-    from .tasks import campaign_run_task
+    from cms import jobs
 
-    transaction.on_commit(lambda: campaign_run_task.delay(campaign.pk))
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.QUEUED,
+            error="",
+            attempts=0,
+            heartbeat_at=timezone.now(),
+        )
+        jobs.job_send(jobs.CAMPAIGN, campaign.pk)
     campaign.refresh_from_db()
     return campaign

@@ -17,9 +17,13 @@ def ensure_catalogue(sender, **kwargs):
 def course_published(sender, instance, **kwargs):
     """A published revision may have dropped a lesson or relaxed the rule:
     enrolments that now meet it are completed in the background."""
+    from cms.reliability import enqueue
+
     from .tasks import course_completions_recheck_task
 
-    course_completions_recheck_task.delay_on_commit(instance.pk)
+    # Queued after the publish commits; a broker outage is logged rather than
+    # turning the (already committed) publish into an error page.
+    enqueue(course_completions_recheck_task, instance.pk)
 
 
 def connect(app_config):

@@ -494,7 +494,10 @@ def campaign_new(request):
         except services.NotAllowed as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("研修项目已创建，正在后台为教师报名。"))
+            if campaign.status == Campaign.Status.FAILED:
+                messages.error(request, campaign.error)
+            else:
+                messages.success(request, _("研修项目已创建，正在后台为教师报名。"))
             return redirect("campaign_detail", pk=campaign.pk)
     return render(
         request,
@@ -541,9 +544,12 @@ def campaign_restart(request, pk):
     _require_admin(request)
     campaign = _campaign(request, pk)
     try:
-        services.campaign_restart(campaign=campaign, by=request.user)
+        campaign = services.campaign_restart(campaign=campaign, by=request.user)
     except services.NotAllowed as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
+        if campaign.status == Campaign.Status.FAILED:
+            messages.error(request, campaign.error)
+        else:
+            messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
     return redirect("campaign_detail", pk=pk)

@@ -1,11 +1,14 @@
 """Walk the credit ledger's hash chain. Exits non-zero, naming the first bad
-record, when any record was changed, removed, inserted or reordered out of band."""
+record, when any record was changed, removed, inserted or reordered out of band,
+when the head row was changed or removed, or when the ledger was rolled back
+past one of the signed checkpoints in LEDGER_CHECKPOINT_DIR."""
 
 import time
 from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 
+from credits.checkpoints import CheckpointError, checkpoint_dir, checkpoints_read
 from credits.ledger import ledger_walk
 from credits.models import CreditRecord, LedgerHead
 
@@ -15,6 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        try:
+            checkpoints = checkpoints_read()
+        except CheckpointError as exc:
+            raise CommandError(f"ledger_verify: FAILED: {exc}") from None
         fields = [
             "pk",
             "seq",
@@ -46,7 +53,9 @@ class Command(BaseCommand):
         records = (
             SimpleNamespace(**dict(zip(fields, row, strict=True))) for row in rows
         )
-        report = ledger_walk(records, LedgerHead.objects.filter(pk=1).first())
+        report = ledger_walk(
+            records, LedgerHead.objects.filter(pk=1).first(), checkpoints
+        )
         elapsed = time.monotonic() - started
         if not report.ok:
             where = f" (record id {report.record_id})" if report.record_id else ""
@@ -56,6 +65,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"ledger_verify: OK, {report.checked} records, chain intact ({elapsed:.1f} s)"
+                f"ledger_verify: OK, {report.checked} records, chain intact, "
+                f"{len(checkpoints)} signed checkpoints in {checkpoint_dir()} reached "
+                f"({elapsed:.1f} s)"
             )
         )

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cms.accounts.models import TeacherProfile
-from credits.ledger import GENESIS, record_digest
+from credits.ledger import GENESIS, head_digest, record_digest
 from credits.models import CreditRecord, CreditRuleSet, CreditYearTotal, LedgerHead
 from credits.services import credit_totals_rebuild
 
@@ -93,7 +93,9 @@ class Command(BaseCommand):
                     CreditRecord.objects.bulk_create(batch)
                     batch = []
             CreditRecord.objects.bulk_create(batch)
-            LedgerHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+            LedgerHead.objects.filter(pk=1).update(
+                seq=seq, hash=prev, mac=head_digest(seq, prev)
+            )
         credit_totals_rebuild()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
