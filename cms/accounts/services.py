@@ -25,6 +25,7 @@ from .models import (
     TeacherProfile,
     User,
 )
+from .signals import teacher_import_applied
 
 _PROFILE_FIELDS = (
     "real_name",
@@ -135,6 +136,11 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
             locked.created_count, locked.updated_count, locked.unchanged_count = counts
             locked.finished_at = timezone.now()
             locked.save()
+            transaction.on_commit(
+                lambda: teacher_import_applied.send(
+                    sender=TeacherImport, import_id=import_id
+                )
+            )
             return locked
     finally:
         cache.delete(_PROGRESS_KEY.format(import_id))
@@ -181,6 +187,7 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
                 changed_users.append(profile.user)
                 dirty = True
             if dirty:
+                profile.updated_at = timezone.now()  # bulk_update skips auto_now
                 changed_profiles.append(profile)
             else:
                 unchanged += 1
@@ -212,7 +219,7 @@ def _apply_records(records: list[dict], *, progress_key: str) -> tuple[int, int,
     )
     if changed_profiles:
         TeacherProfile.objects.bulk_update(
-            changed_profiles, _PROFILE_FIELDS, batch_size=1000
+            changed_profiles, [*_PROFILE_FIELDS, "updated_at"], batch_size=1000
         )
     if changed_users:
         User.objects.bulk_update(changed_users, ["email"], batch_size=1000)
