@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Form, NinjaAPI, Path, Query
+from ninja import Form, NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
 
@@ -242,7 +242,7 @@ def _basic_credentials(request) -> tuple[str, str] | None:
 
 
 def _oauth_error(status: int, error: str, description: str):
-    return status, {"error": error, "error_description": description}
+    return Status(status, {"error": error, "error_description": description})
 
 
 @api.post(
@@ -284,12 +284,15 @@ def token(
             400, "invalid_scope", _("申请的权限超出了该客户端的授权范围。")
         )
     access, record = client_token_issue(client=client, scopes=requested)
-    return 200, {
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": int((record.expires_at - timezone.now()).total_seconds()),
-        "scope": " ".join(record.scopes),
-    }
+    return Status(
+        200,
+        {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": int((record.expires_at - timezone.now()).total_seconds()),
+            "scope": " ".join(record.scopes),
+        },
+    )
 
 
 # --- organisations -----------------------------------------------------------
@@ -462,11 +465,15 @@ def teachers_batch(request, body: s.TeacherBatchIn):
         user=principal.user, items=[t.model_dump() for t in body.teachers]
     )
     if result.errors:
-        return 422, {
-            "detail": _("有 %(n)d 处错误，整批未导入。") % {"n": len(result.errors)},
-            "errors": result.errors,
-        }
-    return 200, {
+        return Status(
+            422,
+            {
+                "detail": _("有 %(n)d 处错误，整批未导入。")
+                % {"n": len(result.errors)},
+                "errors": result.errors,
+            },
+        )
+    return {
         "import_id": result.import_id,
         "created": result.created,
         "updated": result.updated,
@@ -570,7 +577,9 @@ def credit_append(request, body: s.CreditAppendIn):
         )
     except CreditRefused as exc:
         raise HttpError(exc.status, exc.message) from exc
-    return (201 if created else 200), {"created": created, "record": _record(record)}
+    return Status(
+        201 if created else 200, {"created": created, "record": _record(record)}
+    )
 
 
 # --- transcripts -------------------------------------------------------------
@@ -988,7 +997,7 @@ def webhook_create(request, body: s.WebhookIn):
         )
     except UnsafeUrl as exc:
         raise HttpError(422, str(exc)) from exc
-    return 201, {**_subscription(sub), "secret": secret}
+    return Status(201, {**_subscription(sub), "secret": secret})
 
 
 @api.delete(
@@ -1011,7 +1020,7 @@ def webhook_delete(request, sub_id: str = Path(..., pattern=r"^[0-9a-fA-F-]{32,3
     ).delete()
     if not deleted:
         raise HttpError(404, _("订阅不存在。"))
-    return 204, None
+    return Status(204, None)
 
 
 # Choices the reference page lists.
