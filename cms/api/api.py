@@ -36,7 +36,14 @@ from .services import (
 )
 
 MAX_INT = 2**62
-ERRORS = {401: s.Error, 403: s.Error, 404: s.Error, 422: s.Error, 429: s.Error}
+ERRORS = {
+    400: s.Error,
+    401: s.Error,
+    403: s.Error,
+    404: s.Error,
+    422: s.Error,
+    429: s.Error,
+}
 
 
 class BearerAuth(HttpBearer):
@@ -115,6 +122,14 @@ def _throttled(request, exc):
     )
     response["Retry-After"] = str(exc.wait or 60)
     return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    message = str(exc)
+    if exc.status_code == 400 and message == "Cannot parse request body":
+        message = _("请求体不是有效的 JSON。")
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)
