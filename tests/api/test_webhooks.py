@@ -262,3 +262,76 @@ def test_private_receivers_refused_unless_allowed(make_caller, district_tree, se
         {"url": "https://127.0.0.1/h", "events": ["credit.recorded"]},
     )
     assert inside.status_code == 422 and "内部网络" in inside.json()["detail"]
+
+
+def test_every_event_kind_is_announced_after_commit(
+    webhook_settings,
+    make_caller,
+    district_tree,
+    rules,
+    django_capture_on_commit_callbacks,
+):
+    """Teacher imports, credit records, credentials issued and revoked each
+    make a delivery for a subscriber who may see them (receiver down here:
+    the deliveries stay pending, the actions succeed)."""
+    from badges.models import IssuedCredential
+
+    caller = make_caller(
+        district_tree["dist_a"], allowed_kinds=["online_course"], provider_code="ev"
+    )
+    caller.post(
+        "/api/v1/webhooks",
+        {
+            "url": "http://127.0.0.1:9/down",
+            "events": [
+                "credit.recorded",
+                "credential.issued",
+                "credential.revoked",
+                "teacher.imported",
+            ],
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = caller.post(
+            "/api/v1/teacher-batches",
+            {
+                "teachers": [
+                    {"real_name": "钱七", "staff_number": "EV-1", "school": "SA1"}
+                ]
+            },
+        )
+    assert batch.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        appended = caller.post(
+            "/api/v1/credit-records",
+            {
+                "provider_record_id": "E-1",
+                "teacher_staff_number": "EV-1",
+                "kind": "online_course",
+                "category": "通识",
+                "title": "数据素养",
+                "hours": 2,
+                "earned_on": str(datetime.date.today()),
+            },
+        )
+    assert appended.status_code == 201
+    credential = IssuedCredential.objects.get(record__source_id="E-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        revoked = caller.post(
+            f"/api/v1/credentials/{credential.uid}/revoke", {"reason": "测试"}
+        )
+    assert revoked.status_code == 200
+    events = list(
+        WebhookDelivery.objects.order_by("id").values_list("event", "payload")
+    )
+    kinds = [e for e, _ in events]
+    assert kinds.count("teacher.imported") == 1
+    assert kinds.count("credential.issued") == 1
+    assert kinds.count("credential.revoked") == 1
+    assert kinds.count("credit.recorded") == 2  # the record and its reversal
+    imported = next(p for e, p in events if e == "teacher.imported")
+    assert imported["data"]["staff_numbers"] == ["EV-1"]
+    assert all(
+        d.status == WebhookDelivery.Status.PENDING and d.last_error
+        for d in WebhookDelivery.objects.all()
+    )
