@@ -296,9 +296,11 @@ def test_transcripts_and_revocation(caller_a, district_tree, ledger):
 
 def test_assessment_levels_withhold_small_groups(caller_a, district_tree):
     from tests.factories import TeacherFactory
+    from tests.factories.site import ensure_base_content
     from tests.factories.training import make_instrument
     from training import services as training_services
 
+    ensure_base_content()  # a flushing test before may have removed the framework
     instrument = make_instrument()
 
     def finish(teacher, value):
