@@ -326,3 +326,27 @@ def test_assessment_levels_withhold_small_groups(caller_a, district_tree):
     # Narrowed to the small school: withheld as a whole.
     small = caller_a.get("/api/v1/assessment/levels", {"school_id": a2.pk}).json()
     assert small["hidden"] is True and small["table"] == []
+
+
+def test_catalogue_and_enrolments(caller_a, district_tree, rules):
+    from tests.factories.courses import make_course
+    from tests.factories.site import ensure_base_content
+
+    ensure_base_content()
+    course = make_course(title="数字化教学设计")
+    courses = caller_a.get("/api/v1/courses").json()["items"]
+    assert course.pk in {c["id"] for c in courses}
+    a_teacher = district_tree["teachers"]["SA1"][0]
+    b_teacher = district_tree["teachers"]["SB1"][0]
+    body = {"course_id": course.pk, "teacher_staff_number": a_teacher.staff_number}
+    first = caller_a.post("/api/v1/enrolments", body)
+    assert first.status_code == 200, first.content
+    again = caller_a.post("/api/v1/enrolments", body)
+    assert again.json()["id"] == first.json()["id"]  # never enrolled twice
+    other = caller_a.post(
+        "/api/v1/enrolments",
+        {"course_id": course.pk, "teacher_staff_number": b_teacher.staff_number},
+    )
+    assert other.status_code == 404
+    listed = caller_a.get("/api/v1/enrolments").json()["items"]
+    assert [e["teacher_staff_number"] for e in listed] == [a_teacher.staff_number]
