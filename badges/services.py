@@ -11,7 +11,7 @@ from django.utils import timezone
 from credits.models import CreditRecord
 from credits.services import credit_record_reverse
 
-from . import compose, keys, proofs, statuslist
+from . import compose, events, keys, proofs, statuslist
 from .models import AchievementDefinition, IssuedCredential
 
 
@@ -117,6 +117,12 @@ def _issue_group(issuer, records, definitions) -> int:
         )
     with transaction.atomic():
         IssuedCredential.objects.bulk_create(rows)
+        ids = [row.pk for row in rows]
+        transaction.on_commit(
+            lambda: events.credential_issued.send(
+                sender=IssuedCredential, credential_ids=ids
+            )
+        )
     return len(rows)
 
 
@@ -146,7 +152,16 @@ def credential_revoke(
         credential.revoked_by = by
         credential.revoke_reason = reason[:200]
         credential.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        _announce_revoked(credential.pk)
     return credential
+
+
+def _announce_revoked(credential_id: int) -> None:
+    transaction.on_commit(
+        lambda: events.credential_revoked.send(
+            sender=IssuedCredential, credential_id=credential_id
+        )
+    )
 
 
 def revoke_for_reversal(reversal_id: int) -> None:
@@ -167,6 +182,7 @@ def revoke_for_reversal(reversal_id: int) -> None:
         credential.revoked_by = reversal.recorded_by
         credential.revoke_reason = reversal.note[:200]
         credential.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        _announce_revoked(credential.pk)
 
 
 def transcript_clr(*, transcript) -> IssuedCredential:

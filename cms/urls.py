@@ -21,6 +21,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("org/", include("cms.accounts.urls")),
     path("", include("badges.urls")),
+    # After badges: its POST /api/v1/credentials/verify stays where it is.
+    path("", include("cms.api.urls")),
     path("", include("portfolios.urls")),
     path("", include("cms.studios.urls")),
     path("", include("training.urls")),

@@ -177,3 +177,14 @@ def credit_value(*, kind: str, hours: Decimal, school=None, on=None) -> Decimal 
         return None
     rate = Decimal(str(rule_set.config.get("conversion", {}).get(kind, 0)))
     return (Decimal(hours) * rate).quantize(Decimal("0.01"))
+
+
+def ledger_for_teachers(*, teachers) -> QuerySet:
+    """The ledger records of the given teachers (a scoped queryset), in ledger
+    order; the API's cursor and the provincial exchange read this."""
+    return CreditRecord.objects.filter(teacher__in=teachers).order_by("seq")
+
+
+def record_for_key(idempotency_key: str) -> CreditRecord | None:
+    """The record appended under this idempotency key, if any."""
+    return CreditRecord.objects.filter(idempotency_key=idempotency_key).first()

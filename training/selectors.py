@@ -324,3 +324,8 @@ def results_version() -> str:
 
 def current_instrument() -> Instrument | None:
     return Instrument.objects.filter(is_current=True, family="self-assessment").first()
+
+
+def framework_default() -> Framework | None:
+    """The framework the platform reports against (JY/T 0646-2022)."""
+    return Framework.objects.filter(code="jyt0646-2022").first()

@@ -75,3 +75,9 @@ def teachers_visible_to(user) -> QuerySet[TeacherProfile]:
     for org in hr_scopes(user):
         condition |= Q(school__path__startswith=org.path)
     return TeacherProfile.objects.filter(condition)
+
+
+def teachers_in_organisation(organisation: Organisation) -> QuerySet[TeacherProfile]:
+    """Teachers at the organisation or any school below it (the exchange with
+    the provincial platform reports per organisation, not per user)."""
+    return TeacherProfile.objects.filter(school__path__startswith=organisation.path)

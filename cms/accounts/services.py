@@ -36,6 +36,7 @@ from .models import (
     TeacherProfile,
     User,
 )
+from .signals import teacher_import_applied
 
 _PROFILE_FIELDS = (
     "real_name",
@@ -195,6 +196,11 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
             locked.created_count, locked.updated_count, locked.unchanged_count = counts
             locked.finished_at = timezone.now()
             locked.save()
+            transaction.on_commit(
+                lambda: teacher_import_applied.send(
+                    sender=TeacherImport, import_id=import_id
+                )
+            )
             return locked
     except Exception as exc:
         log.exception("teacher import %s failed", import_id)
@@ -267,6 +273,7 @@ def _apply_records(
                 changed_users.append(profile.user)
                 dirty = True
             if dirty:
+                profile.updated_at = timezone.now()  # bulk_update skips auto_now
                 changed_profiles.append(profile)
             else:
                 unchanged += 1
@@ -298,7 +305,7 @@ def _apply_records(
     )
     if changed_profiles:
         TeacherProfile.objects.bulk_update(
-            changed_profiles, _PROFILE_FIELDS, batch_size=1000
+            changed_profiles, [*_PROFILE_FIELDS, "updated_at"], batch_size=1000
         )
     if changed_users:
         User.objects.bulk_update(changed_users, ["email"], batch_size=1000)

@@ -435,3 +435,35 @@ PUBLIC_RATE_LIMITS = {
 LEDGER_CHECKPOINT_DIR = env(
     "LEDGER_CHECKPOINT_DIR", str(BASE_DIR / "var" / "ledger-checkpoints")
 )
+
+# --- Open API (/api/v1/), webhooks and the provincial exchange (cms/api) ---
+INSTALLED_APPS.insert(INSTALLED_APPS.index("cms"), "cms.api")
+MIDDLEWARE.append("cms.api.middleware.ApiCallLogMiddleware")
+# Lifetime of a client-credentials access token, in seconds.
+API_TOKEN_SECONDS = int(env("API_TOKEN_SECONDS", "3600"))
+API_PERSONAL_RATE_LIMIT = int(env("API_PERSONAL_RATE_LIMIT", "120"))  # per minute
+# The prefix of every ledger record's global id in the API and the exchange.
+API_RECORD_ID_PREFIX = env("API_RECORD_ID_PREFIX", "tdl")
+# Webhook signing secrets are derived from this key (default SECRET_KEY).
+API_WEBHOOK_KEY = env("API_WEBHOOK_KEY", "")
+API_WEBHOOK_BACKOFF_SECONDS = float(env("API_WEBHOOK_BACKOFF_SECONDS", "30"))
+API_WEBHOOK_MAX_ATTEMPTS = int(env("API_WEBHOOK_MAX_ATTEMPTS", "8"))
+# Receivers on http:// or on private addresses only where explicitly allowed.
+API_WEBHOOK_ALLOW_HTTP = env_bool("API_WEBHOOK_ALLOW_HTTP")
+API_WEBHOOK_ALLOW_PRIVATE = env_bool("API_WEBHOOK_ALLOW_PRIVATE")
+# The provincial platform's batch endpoint (empty: batches are kept for upload
+# by hand) and the HMAC key that signs what is sent there.
+API_EXCHANGE_URL = env("API_EXCHANGE_URL", "")
+API_EXCHANGE_KEY = env("API_EXCHANGE_KEY", "")
+API_EXCHANGE_ORGANISATION_KINDS = env_list("API_EXCHANGE_ORGANISATION_KINDS") or [
+    "district"
+]
+CELERY_BEAT_SCHEDULE["api-webhook-sweep"] = {
+    "task": "api.webhook_sweep",
+    "schedule": 60.0,
+}
+# On the 2nd of each month: last month's credit records to the province.
+CELERY_BEAT_SCHEDULE["api-provincial-exchange"] = {
+    "task": "api.exchange_export",
+    "schedule": crontab(minute=0, hour=3, day_of_month=2),
+}

@@ -526,3 +526,13 @@ def learning_events(*, teacher, limit: int) -> list[dict]:
                 }
             )
     return events
+
+
+def courses_published() -> QuerySet[CoursePage]:
+    """The live, public courses of the catalogue, for the API."""
+    return CoursePage.objects.live().public()
+
+
+def enrolments_for_teachers(*, teachers) -> QuerySet[Enrolment]:
+    """Enrolments of the given teachers (a scoped queryset)."""
+    return Enrolment.objects.filter(teacher__in=teachers)
