@@ -39,6 +39,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page
 
+from cms import attendance
 from cms.accounts.models import CareerStage, GradeBand, Subject
 from cms.storage import private_storage
 from credits.models import CreditCategory
@@ -422,7 +423,8 @@ class QuizQuestion(Orderable):
 
 
 def session_code() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
+    # Named in migrations as the field default; the code comes from attendance.
+    return attendance.code_new()
 
 
 class CourseSession(Orderable):
