@@ -8,6 +8,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from credits.data import SourceKind
 from credits.models import CreditRecord
 from credits.services import credit_record_reverse
 
@@ -241,7 +242,7 @@ def achievement_for_course(*, course) -> AchievementDefinition:
     with translation.override("zh-hans"):  # credentials speak Chinese
         facts = course_achievement_facts(course=course)
     definition, _created = AchievementDefinition.objects.update_or_create(
-        source_type="courses.course",
+        source_type=SourceKind.COURSE,
         source_id=str(course.pk),
         defaults={
             "name": facts["name"],

@@ -177,3 +177,9 @@ def credit_value(*, kind: str, hours: Decimal, school=None, on=None) -> Decimal 
         return None
     rate = Decimal(str(rule_set.config.get("conversion", {}).get(kind, 0)))
     return (Decimal(hours) * rate).quantize(Decimal("0.01"))
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """Credit categories with their labels, for forms and model fields in
+    other apps (the values are `credits.data.CreditCategory`)."""
+    return list(CreditCategory.choices)

@@ -254,7 +254,12 @@ def reflection_assess(*, registration, by, passed: bool):
 def credit_if_due(registration) -> bool:
     """Attendance (and, when asked for, a reflection assessed as passing)
     becomes one ledger record; the idempotency key makes retries harmless."""
-    from credits.models import CreditCategory, LearningKind
+    from credits.data import (
+        CreditCategory,
+        LearningKind,
+        SourceKind,
+        studio_attendance_key,
+    )
     from credits.services import credit_record_append
 
     activity = registration.activity
@@ -268,12 +273,14 @@ def credit_if_due(registration) -> bool:
         category=CreditCategory.SUBJECT
         if activity.studio.subject
         else CreditCategory.GENERAL,
-        source_type="studios.activity",
+        source_type=SourceKind.STUDIO_ACTIVITY,
         source_id=str(activity.pk),
         source_title=f"{activity.studio.title}：{activity.title}",
         hours=activity.hours,
         earned_on=timezone.localdate(activity.starts_at),
-        idempotency_key=f"studio-activity:{activity.pk}:{registration.teacher_id}",
+        idempotency_key=studio_attendance_key(
+            activity_id=activity.pk, teacher_id=registration.teacher_id
+        ),
     )
     if not registration.credited:
         Registration.objects.filter(pk=registration.pk).update(credited=True)

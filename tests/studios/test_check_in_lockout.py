@@ -10,9 +10,9 @@ from django.utils import timezone
 from cms import attendance
 from cms.studios import services
 from cms.studios.models import Activity, Registration
-from credits.models import CreditRecord, CreditRuleSet
-from credits.rules import DEFAULT_CONFIG
+from credits.models import CreditRecord
 from tests.factories import TeacherFactory
+from tests.factories.credits import national_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,7 @@ def activity(district_tree):
     from tests.factories.site import ensure_base_content
 
     ensure_base_content()
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
     leader = TeacherFactory(school=district_tree["school_a1"])
     studio = services.studio_create(
         title="张名师数学工作室",

@@ -42,7 +42,8 @@ from wagtail.models import Orderable, Page
 from cms import attendance
 from cms.accounts.models import CareerStage, GradeBand, Subject
 from cms.storage import private_storage
-from credits.models import CreditCategory
+from credits import data as credit_data
+from credits.selectors import category_choices
 
 
 class CourseMode(models.TextChoices):
@@ -175,8 +176,8 @@ class CoursePage(Page):
     category = models.CharField(
         _("学分类别"),
         max_length=12,
-        choices=CreditCategory.choices,
-        default=CreditCategory.IT,
+        choices=category_choices(),
+        default=credit_data.CreditCategory.IT.value,
     )
     provider = models.CharField(_("提供方"), max_length=120, blank=True)
     enrol_opens = models.DateField(_("报名开始"), null=True, blank=True)

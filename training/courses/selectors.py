@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
-from credits.models import CreditCategory
+from credits.selectors import category_choices
 from training.models import Competency
 
 from .models import (
@@ -35,7 +35,7 @@ FRAMEWORK = "jyt0646-2022"
 # dictionary on every call, a fifth of the catalogue's time with 20 cards.
 LABELS = {
     "mode": dict(CourseMode.choices),
-    "category": dict(CreditCategory.choices),
+    "category": dict(category_choices()),
     "subject": dict(Subject.choices),
     "career_stage": dict(CareerStage.choices),
 }

@@ -676,6 +676,7 @@ def course_completions_recheck(*, course_id: int) -> int:
 
 
 def completion_credit(*, enrolment: Enrolment, on: datetime.date):
+    from credits.data import SourceKind, course_completion_key
     from credits.services import credit_record_append
 
     from .selectors import course_credit_kind
@@ -686,12 +687,14 @@ def completion_credit(*, enrolment: Enrolment, on: datetime.date):
         teacher=enrolment.teacher,
         kind=kind,
         category=course.category,
-        source_type="courses.course",
+        source_type=SourceKind.COURSE,
         source_id=str(course.pk),
         source_title=course.title,
         hours=course.hours,
         earned_on=on,
-        idempotency_key=f"course-completion:{course.pk}:{enrolment.teacher_id}",
+        idempotency_key=course_completion_key(
+            course_id=course.pk, teacher_id=enrolment.teacher_id
+        ),
     )
 
 
