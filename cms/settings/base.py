@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "training.courses",
     "credits",
     "badges",
+    "recommendations",
     "portfolios",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -19,6 +19,7 @@ from cms.accounts import scoping
 from cms.accounts.models import GradeBand
 from cms.qr import qr_svg
 from cms.uploads import artefact_validate
+from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 
 from . import services
@@ -147,7 +148,7 @@ class IndicatorField(forms.ModelMultipleChoiceField):
 
 def _indicators():
     return Competency.objects.filter(
-        framework__code="jyt0646-2022", level=Competency.Level.INDICATOR
+        framework__code=FRAMEWORK_CODE, level=Competency.Level.INDICATOR
     ).order_by("sort_key")
 
 

@@ -1,46 +1,16 @@
 """A studio activity's six-digit check-in code earns credit hours, so it gets
 the same guessing protection as a course session's (one module, cms.attendance)."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from cms import attendance
 from cms.studios import services
 from cms.studios.models import Activity, Registration
 from credits.models import CreditRecord
 from tests.factories import TeacherFactory
-from tests.factories.credits import national_rules
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def activity(district_tree):
-    from tests.factories.site import ensure_base_content
-
-    ensure_base_content()
-    national_rules()
-    leader = TeacherFactory(school=district_tree["school_a1"])
-    studio = services.studio_create(
-        title="张名师数学工作室",
-        kind="名师",
-        leader=leader.user,
-        region=district_tree["dist_a"],
-        subject="数学",
-    )
-    now = timezone.now()
-    return Activity.objects.create(
-        studio=studio,
-        title="函数单元集体备课",
-        kind="集体备课",
-        starts_at=now - datetime.timedelta(minutes=10),
-        ends_at=now + datetime.timedelta(hours=2),
-        place="东湖实验小学",
-        hours=3,
-    )
 
 
 def test_guessing_a_studio_check_in_code_is_locked_out(client, activity):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from cms.accounts.models import TeacherProfile, User
+from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 
 from . import services
@@ -117,7 +118,7 @@ QUIZ = [
 
 
 def _indicators(codes):
-    return Competency.objects.filter(framework__code="jyt0646-2022", code__in=codes)
+    return Competency.objects.filter(framework__code=FRAMEWORK_CODE, code__in=codes)
 
 
 def _rubric() -> Rubric:

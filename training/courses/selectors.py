@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
 from credits.selectors import category_choices
+from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 
 from .models import (
@@ -30,7 +31,7 @@ from .models import (
     Submission,
 )
 
-FRAMEWORK = "jyt0646-2022"
+FRAMEWORK = FRAMEWORK_CODE
 # Choice labels looked up once: Django's get_FOO_display rebuilds the choices
 # dictionary on every call, a fifth of the catalogue's time with 20 cards.
 LABELS = {
