@@ -25,10 +25,13 @@ def course_published(sender, instance, **kwargs):
 
 
 def connect():
+    from django.apps import apps
     from wagtail.signals import page_published
 
-    from training.courses.models import CoursePage
-
+    # The sender by its label: badges listens to the catalogue without
+    # importing its models (apps reach each other through services/selectors).
     page_published.connect(
-        course_published, sender=CoursePage, dispatch_uid="badges_course_achievement"
+        course_published,
+        sender=apps.get_model("courses", "CoursePage"),
+        dispatch_uid="badges_course_achievement",
     )
