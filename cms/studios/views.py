@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import TaskState
 
 from cms.accounts import scoping
+from cms.accounts.guards import teacher_of
 from cms.accounts.models import GradeBand
 from cms.qr import qr_svg
 from cms.uploads import artefact_validate
@@ -49,13 +50,6 @@ def _int(value) -> int:
         raise Http404 from None
 
 
-def _teacher(request):
-    profile = getattr(request.user, "teacher_profile", None)
-    if profile is None:
-        raise PermissionDenied
-    return profile
-
-
 # --- members -------------------------------------------------------------------
 
 
@@ -63,7 +57,7 @@ def _teacher(request):
 @require_POST
 def join(request, pk):
     studio = _studio(pk)
-    teacher = _teacher(request)
+    teacher = teacher_of(request)
     try:
         services.membership_apply(
             studio=studio, teacher=teacher, message=request.POST.get("message", "")

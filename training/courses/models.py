@@ -63,10 +63,20 @@ class CatalogueIndexPage(Page):
         verbose_name = _("课程目录")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import catalogue
+        from cms.accounts.guards import teacher_or_none
+
+        from .selectors import CatalogueFilters, catalogue
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(catalogue(index=self, request=request))
+        context.update(
+            catalogue(
+                index=self,
+                filters=CatalogueFilters.from_request(request),
+                teacher=teacher_or_none(request),
+            )
+        )
+        for card in context["courses"]:
+            card["url"] = card["course"].get_url(request)
         return context
 
 

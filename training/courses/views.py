@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.accounts import scoping
+from cms.accounts.guards import teacher_of
 from cms.accounts.models import Role
 from cms.exports import table_response
 from cms.qr import qr_svg
@@ -34,13 +35,6 @@ from .models import (
 )
 
 
-def _teacher(request):
-    profile = getattr(request.user, "teacher_profile", None)
-    if profile is None:
-        raise PermissionDenied
-    return profile
-
-
 def _course(pk) -> CoursePage:
     return get_object_or_404(CoursePage.objects.live(), pk=pk)
 
@@ -50,7 +44,7 @@ def _my_enrolment(request, course_pk) -> Enrolment:
     return get_object_or_404(
         Enrolment.objects.select_related("course", "teacher"),
         course_id=course_pk,
-        teacher=_teacher(request),
+        teacher=teacher_of(request),
     )
 
 
@@ -59,7 +53,7 @@ def _my_enrolment(request, course_pk) -> Enrolment:
 def enrol(request, pk):
     course = _course(pk)
     try:
-        services.course_enrol(course=course, teacher=_teacher(request))
+        services.course_enrol(course=course, teacher=teacher_of(request))
     except services.NotAllowed as exc:
         messages.error(request, str(exc))
     else:
@@ -69,7 +63,7 @@ def enrol(request, pk):
 
 @login_required
 def my_learning(request):
-    context = selectors.my_learning(teacher=_teacher(request), request=request)
+    context = selectors.my_learning(teacher=teacher_of(request), request=request)
     return render(request, "courses/my_learning.html", context)
 
 
@@ -251,7 +245,7 @@ def _session(pk) -> CourseSession:
 def session_register(request, pk):
     session = _session(pk)
     try:
-        services.session_register(session=session, teacher=_teacher(request))
+        services.session_register(session=session, teacher=teacher_of(request))
     except services.NotAllowed as exc:
         messages.error(request, str(exc))
     else:
@@ -263,7 +257,7 @@ def session_register(request, pk):
 @require_http_methods(["GET", "POST"])
 def session_check_in(request, pk):
     session = _session(pk)
-    teacher = _teacher(request)
+    teacher = teacher_of(request)
     code = request.POST.get("code", request.GET.get("code", ""))
     error = ""
     # Opening the page again shows that she is already checked in.
