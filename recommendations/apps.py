@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecommendationsConfig(AppConfig):
@@ -8,7 +9,7 @@ class RecommendationsConfig(AppConfig):
     the hook in training.selectors, filled here (events run up)."""
 
     name = "recommendations"
-    verbose_name = "学习推荐"
+    verbose_name = _("学习推荐")
 
     def ready(self):
         from training.selectors import recommender_register
