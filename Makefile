@@ -64,6 +64,8 @@ test: install test-deps
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Rebuild the compiled translations after editing locale/*/django.po.
 messages: install

@@ -10,6 +10,12 @@ class BadgesConfig(AppConfig):
         from . import checks, signals  # noqa: F401
 
         signals.connect()
+        # The ledger's checkpoints are signed with the platform's key.
+        from credits.checkpoints import register_signer
+
+        from .checkpoint_signer import PlatformKeySigner
+
+        register_signer(PlatformKeySigner())
         # The compiled 1EdTech schema validators: loaded from their bytecode
         # cache in milliseconds, so no verification request pays for them.
         try:

@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
 import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from credits.data import SourceKind
 from credits.models import CreditRecord
 from credits.services import credit_record_reverse
 
 from . import compose, events, keys, proofs, statuslist
 from .models import AchievementDefinition, IssuedCredential
+
+log = logging.getLogger(__name__)
 
 
 class NotRevocable(Exception):
@@ -257,7 +262,7 @@ def achievement_for_course(*, course) -> AchievementDefinition:
     with translation.override("zh-hans"):  # credentials speak Chinese
         facts = course_achievement_facts(course=course)
     definition, _created = AchievementDefinition.objects.update_or_create(
-        source_type="courses.course",
+        source_type=SourceKind.COURSE,
         source_id=str(course.pk),
         defaults={
             "name": facts["name"],
@@ -277,3 +282,43 @@ def achievement_for_course(*, course) -> AchievementDefinition:
     )
     definition.competencies.set(facts["indicator_ids"])
     return definition
+
+
+def credentials_requeue_lost(*, older_than: datetime.datetime) -> int:
+    """Records whose credential message was lost (a Redis outage, a killed
+    worker): queue them again. Issuing skips any credential already made."""
+    before = older_than
+    ids = list(
+        CreditRecord.objects.filter(
+            credential__isnull=True,
+            reverses__isnull=True,
+            hours__gt=0,
+            recorded_at__lt=before,
+            recorded_at__gte=before - datetime.timedelta(days=2),
+        )
+        .order_by("seq")
+        .values_list("pk", flat=True)[:2000]
+    )
+    from .tasks import credentials_issue_task, revoke_for_reversal_task
+
+    for start in range(0, len(ids), 200):
+        credentials_issue_task.delay(ids[start : start + 200])
+    # Reversals whose credential revocation was lost.
+    reversals = list(
+        CreditRecord.objects.filter(
+            reverses__isnull=False,
+            reverses__credential__isnull=False,
+            reverses__credential__revoked_at__isnull=True,
+            recorded_at__lt=before,
+            recorded_at__gte=before - datetime.timedelta(days=2),
+        ).values_list("pk", flat=True)[:2000]
+    )
+    for pk in reversals:
+        revoke_for_reversal_task.delay(pk)
+    if ids or reversals:
+        log.warning(
+            "%s records without a credential, %s unrevoked reversals; queued again",
+            len(ids),
+            len(reversals),
+        )
+    return len(ids) + len(reversals)

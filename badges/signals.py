@@ -43,15 +43,17 @@ def issuer_saved(sender, **kwargs):
 
 
 def connect():
+    from django.apps import apps
     from django.db.models.signals import post_save
     from wagtail.signals import page_published
 
     from .models import Issuer
 
     post_save.connect(issuer_saved, sender=Issuer, dispatch_uid="badges_issuer_dids")
-
-    from training.courses.models import CoursePage
-
+    # The sender by its label: badges listens to the catalogue without
+    # importing its models (apps reach each other through services/selectors).
     page_published.connect(
-        course_published, sender=CoursePage, dispatch_uid="badges_course_achievement"
+        course_published,
+        sender=apps.get_model("courses", "CoursePage"),
+        dispatch_uid="badges_course_achievement",
     )

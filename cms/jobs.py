@@ -160,51 +160,6 @@ def _sweep_kind(kind: JobKind) -> dict:
     return {"requeued": requeued, "failed": failed}
 
 
-def _sweep_credentials() -> int:
-    """Records whose credential message was lost (a Redis outage, a killed
-    worker): queue them again. Issuing skips any credential already made."""
-    from credits.models import CreditRecord
-
-    if not apps.is_installed("badges"):
-        return 0
-    before = stale_before()
-    ids = list(
-        CreditRecord.objects.filter(
-            credential__isnull=True,
-            reverses__isnull=True,
-            hours__gt=0,
-            recorded_at__lt=before,
-            recorded_at__gte=before - datetime.timedelta(days=2),
-        )
-        .order_by("seq")
-        .values_list("pk", flat=True)[:2000]
-    )
-    from badges.tasks import credentials_issue_task, revoke_for_reversal_task
-
-    for start in range(0, len(ids), 200):
-        credentials_issue_task.delay(ids[start : start + 200])
-    # Reversals whose credential revocation was lost.
-    reversals = list(
-        CreditRecord.objects.filter(
-            reverses__isnull=False,
-            reverses__credential__isnull=False,
-            reverses__credential__revoked_at__isnull=True,
-            recorded_at__lt=before,
-            recorded_at__gte=before - datetime.timedelta(days=2),
-        ).values_list("pk", flat=True)[:2000]
-    )
-    for pk in reversals:
-        revoke_for_reversal_task.delay(pk)
-    if ids or reversals:
-        log.warning(
-            "%s records without a credential, %s unrevoked reversals; queued again",
-            len(ids),
-            len(reversals),
-        )
-    return len(ids) + len(reversals)
-
-
 def jobs_sweep() -> dict:
-    report = {kind.model_label: _sweep_kind(kind) for kind in KINDS}
-    report["credentials"] = _sweep_credentials()
-    return report
+    """Re-queue (or fail) every tracked kind of job whose worker died."""
+    return {kind.model_label: _sweep_kind(kind) for kind in KINDS}

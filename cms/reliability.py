@@ -154,7 +154,7 @@ def enqueue(task, *args, on_failure=None, **options) -> None:
     that was never sent."""
 
     def send():
-        from cms.celery import app
+        from celery import current_app as app
 
         if app.conf.task_always_eager:  # in process: the task's own errors
             task.apply_async(args=args, **options)
@@ -171,7 +171,7 @@ def enqueue(task, *args, on_failure=None, **options) -> None:
 
 def broker_available(timeout: float = 1.0) -> bool:
     """Whether the Celery broker answers now (eager mode always does)."""
-    from cms.celery import app
+    from celery import current_app as app
 
     if app.conf.task_always_eager:
         return True

@@ -13,10 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-
-class MailUnavailable(Exception):
-    """The mail server could not take a message (raised by the account
-    adapter; answered with a 503 page instead of a server error)."""
+from cms.errors import MailUnavailable
 
 
 class RejectNulBytesMiddleware:

@@ -1,8 +1,10 @@
 """Signed ledger checkpoints: the chain anchored outside the database.
 
 A checkpoint is a small JSON file naming a ledger position (seq) and the hash
-of the record there, signed with the platform's Ed25519 credential key (the
-badges key machinery; the private key is never in the database). Files go to
+of the record there, signed with the platform's Ed25519 credential key. The ledger sits below
+the credentials app, so it does not import the key machinery: `badges`
+registers a signer here when it starts (`register_signer`); the private key is
+never in the database. Files go to
 LEDGER_CHECKPOINT_DIR, a directory the database role cannot write (a mounted
 volume, or object storage synced from it), and are written once: created
 exclusively, then made read-only; an existing file is never replaced.
@@ -17,19 +19,12 @@ import datetime
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
-
-from badges.multikey import (
-    MultibaseError,
-    multibase_b58_decode,
-    multibase_b58_encode,
-    public_key_from_multibase,
-    public_key_to_multibase,
-    verify_signature,
-)
 
 log = logging.getLogger(__name__)
 PREFIX = "ledger-checkpoint-"
@@ -62,37 +57,31 @@ def _message(seq: int, hash_: str, written_at: str, key_id: str) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _platform_key():
-    from badges import keys
+class CheckpointSigner(Protocol):
+    """What signs and checks checkpoints (the platform's credential key)."""
 
-    key = keys.active_key(keys.platform_issuer())
-    return key, keys.private_key(key)
+    def sign(self, message_for: Callable[[str], bytes]) -> dict:
+        """Sign ``message_for(key id)`` with the active key: {"key": key id,
+        "public_key": multibase, "signature": multibase}."""
+
+    def checker(self) -> Callable[..., str | None]:
+        """A function (key_id, public_key, signature, message keywords) that
+        answers None when a signature is good and made with one of the
+        platform's keys, else why not (a short English sentence)."""
 
 
-def _trusted_public_keys() -> dict[str, set[str]]:
-    """{key id: public multibases} of the platform issuer: those derived from
-    the private keys an operator provides (outside the database) and those
-    the database lists."""
-    from badges import keys
-    from badges.models import IssuerKey
+_signer: CheckpointSigner | None = None
 
-    trusted: dict[str, set[str]] = {}
-    secrets = keys._load_secret_keys().get(keys.PLATFORM_SLUG, {})
-    from badges.multikey import private_key_from_multibase
 
-    for key_id, secret in secrets.items():
-        try:
-            public = public_key_to_multibase(
-                private_key_from_multibase(secret).public_key()
-            )
-        except (MultibaseError, ValueError):
-            continue
-        trusted.setdefault(key_id, set()).add(public)
-    for key_id, public in IssuerKey.objects.filter(
-        issuer__slug=keys.PLATFORM_SLUG
-    ).values_list("key_id", "public_key_multibase"):
-        trusted.setdefault(key_id, set()).add(public)
-    return trusted
+def register_signer(signer: CheckpointSigner) -> None:
+    global _signer
+    _signer = signer
+
+
+def _the_signer() -> CheckpointSigner:
+    if _signer is None:
+        raise CheckpointError("no checkpoint signer is registered (badges)")
+    return _signer
 
 
 def checkpoint_write(*, now: datetime.datetime | None = None) -> Path | None:
@@ -108,19 +97,19 @@ def checkpoint_write(*, now: datetime.datetime | None = None) -> Path | None:
     path = directory / f"{PREFIX}{head.seq:012d}.json"
     if path.exists():
         return None
-    key, secret = _platform_key()
+    signer = _the_signer()
     written_at = (now or datetime.datetime.now(datetime.UTC)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
-    signature = secret.sign(_message(head.seq, head.hash, written_at, key.key_id))
+    signed = signer.sign(
+        lambda key_id: _message(head.seq, head.hash, written_at, key_id)
+    )
     body = {
         "type": "tdl-ledger-checkpoint",
         "seq": head.seq,
         "hash": head.hash,
         "written_at": written_at,
-        "key": key.key_id,
-        "public_key": key.public_key_multibase,
-        "signature": multibase_b58_encode(signature),
+        **signed,
     }
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
@@ -141,32 +130,25 @@ def checkpoints_read() -> list[Checkpoint]:
     directory = checkpoint_dir()
     if not directory.is_dir():
         return []
-    trusted = _trusted_public_keys()
+    problem_with = _the_signer().checker()
     found = []
     for path in sorted(directory.glob(f"{PREFIX}*.json")):
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
             seq, hash_ = int(body["seq"]), str(body["hash"])
             written_at, key_id = str(body["written_at"]), str(body["key"])
-            public = str(body["public_key"])
-            signature = multibase_b58_decode(body["signature"])
-        except (OSError, ValueError, KeyError, TypeError, MultibaseError) as exc:
+            public, signature = str(body["public_key"]), str(body["signature"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CheckpointError(
                 f"checkpoint {path.name} cannot be read: {exc}"
             ) from None
-        if public not in trusted.get(key_id, set()):
-            raise CheckpointError(
-                f"checkpoint {path.name} is signed with {key_id}, "
-                "which is not one of the platform's keys"
-            )
-        if not verify_signature(
-            public_key_from_multibase(public),
-            signature,
-            _message(seq, hash_, written_at, key_id),
-        ):
-            raise CheckpointError(
-                f"checkpoint {path.name} does not match its signature: "
-                "the file was changed"
-            )
+        problem = problem_with(
+            key_id=key_id,
+            public_key=public,
+            signature=signature,
+            message=_message(seq, hash_, written_at, key_id),
+        )
+        if problem:
+            raise CheckpointError(f"checkpoint {path.name} {problem}")
         found.append(Checkpoint(seq, hash_, path.name, written_at))
     return found

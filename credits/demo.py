@@ -1,4 +1,8 @@
-"""Demo ledger: a few records for each demo teacher in the current cycle."""
+"""Demo ledger: learning done outside the platform, recognised the way it is
+in real use (the teacher asks with evidence, her district's HR approves), so
+every demo record is written by the same service as a real one. Course
+completions and studio attendance come from the courses and studios demos,
+through their own services."""
 
 from __future__ import annotations
 
@@ -6,48 +10,57 @@ import datetime
 import random
 from decimal import Decimal
 
-from cms.accounts.models import TeacherProfile
+from django.core.files.base import ContentFile
 
-from .models import CreditRecord
-from .services import credit_record_append
+from cms.accounts.models import TeacherProfile, User
 
-ACTIVITIES = [
-    ("online_course", "信息技术应用", "training.course", "人工智能助力课堂教学", 12),
-    ("online_course", "学科", "training.course", "大单元教学设计与实施", 16),
-    ("offline_training", "思政师德", "training.session", "新时代师德师风专题培训", 8),
-    ("studio_activity", "学科", "studio.activity", "名师工作室集体备课：作业设计", 4),
-    ("school_based", "通识", "school.training", "校本研修：课堂观察与评议", 6),
-    ("online_course", "心理健康", "training.course", "中小学生心理健康教育实务", 10),
-    ("online_course", "信息技术应用", "training.course", "国家智慧教育平台资源应用", 8),
+from .data import CreditCategory
+from .models import RecognitionRequest
+from .services import recognition_decide, recognition_submit
+
+# title, provider, category, hours
+OUTSIDE_LEARNING = [
+    ("新时代师德师风专题培训", "临江市教育局", CreditCategory.ETHICS, 8),
+    ("校本研修：课堂观察与评议", "本校教研组", CreditCategory.GENERAL, 6),
+    ("中小学生心理健康教育实务", "省教师发展中心", CreditCategory.MENTAL_HEALTH, 10),
+    ("国家智慧教育平台资源应用", "国家智慧教育平台", CreditCategory.IT, 8),
+    ("学科核心素养与大单元教学", "省教育科学研究院", CreditCategory.SUBJECT, 12),
 ]
+EVIDENCE = b"%PDF-1.4\n% demo certificate\n%%EOF\n"
 
 
 def seed_credits() -> str:
-    if CreditRecord.objects.filter(idempotency_key__startswith="demo:").exists():
-        return "学分记录已存在，未做改动。"
+    if RecognitionRequest.objects.exists():
+        return "学分认定记录已存在，未做改动。"
     rng = random.Random(11)
+    reviewers = {
+        prefix: User.objects.filter(email=f"hr.{prefix.lower()}@example.com").first()
+        for prefix in ("DH", "XS")
+    }
     teachers = list(
         TeacherProfile.objects.filter(staff_number__regex=r"^(DH|XS)\d+$")
-        .select_related("school")
+        .select_related("school", "user")
         .order_by("staff_number")
     )
     count = 0
     today = datetime.date.today()
     for teacher in teachers:
-        for index in rng.sample(range(len(ACTIVITIES)), k=rng.randint(2, 5)):
-            kind, category, source_type, title, hours = ACTIVITIES[index]
+        reviewer = reviewers.get(teacher.staff_number[:2])
+        if reviewer is None:
+            continue
+        for index in rng.sample(range(len(OUTSIDE_LEARNING)), k=rng.randint(1, 3)):
+            title, provider, category, hours = OUTSIDE_LEARNING[index]
             earned = today - datetime.timedelta(days=rng.randint(5, 300))
             earned = max(earned, datetime.date(today.year, 1, 1))
-            credit_record_append(
+            request = recognition_submit(
                 teacher=teacher,
-                kind=kind,
+                title=title,
+                provider=provider,
                 category=category,
-                source_type=source_type,
-                source_id=str(index),
-                source_title=title,
                 hours=Decimal(hours),
                 earned_on=earned,
-                idempotency_key=f"demo:{teacher.staff_number}:{index}",
+                evidence=ContentFile(EVIDENCE, name="certificate.pdf"),
             )
+            recognition_decide(request_id=request.pk, reviewer=reviewer, approve=True)
             count += 1
-    return f"学分记录新增 {count} 条。"
+    return f"学分认定（已审核通过）新增 {count} 条。"

@@ -13,23 +13,26 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.storage import private_storage
 
+from . import data
 
+
+# The values live in credits.data (what other apps import); these add labels.
 class LearningKind(models.TextChoices):
-    ONLINE_COURSE = "online_course", _("线上课程")
-    OFFLINE_TRAINING = "offline_training", _("线下培训")
-    STUDIO_ACTIVITY = "studio_activity", _("工作室研修活动")
-    SCHOOL_BASED = "school_based", _("校本研修")
-    COMPETITION = "competition", _("教学竞赛获奖")
-    RECOGNITION = "recognition", _("校外学习认定")
+    ONLINE_COURSE = data.LearningKind.ONLINE_COURSE.value, _("线上课程")
+    OFFLINE_TRAINING = data.LearningKind.OFFLINE_TRAINING.value, _("线下培训")
+    STUDIO_ACTIVITY = data.LearningKind.STUDIO_ACTIVITY.value, _("工作室研修活动")
+    SCHOOL_BASED = data.LearningKind.SCHOOL_BASED.value, _("校本研修")
+    COMPETITION = data.LearningKind.COMPETITION.value, _("教学竞赛获奖")
+    RECOGNITION = data.LearningKind.RECOGNITION.value, _("校外学习认定")
 
 
 class CreditCategory(models.TextChoices):
-    GENERAL = "通识", _("通识")
-    SUBJECT = "学科", _("学科")
-    ETHICS = "思政师德", _("思政师德")
-    MENTAL_HEALTH = "心理健康", _("心理健康")
-    IT = "信息技术应用", _("信息技术应用")
-    OTHER = "其他", _("其他")
+    GENERAL = data.CreditCategory.GENERAL.value, _("通识")
+    SUBJECT = data.CreditCategory.SUBJECT.value, _("学科")
+    ETHICS = data.CreditCategory.ETHICS.value, _("思政师德")
+    MENTAL_HEALTH = data.CreditCategory.MENTAL_HEALTH.value, _("心理健康")
+    IT = data.CreditCategory.IT.value, _("信息技术应用")
+    OTHER = data.CreditCategory.OTHER.value, _("其他")
 
 
 class CreditRuleSet(models.Model):

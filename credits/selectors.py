@@ -188,3 +188,9 @@ def ledger_for_teachers(*, teachers) -> QuerySet:
 def record_for_key(idempotency_key: str) -> CreditRecord | None:
     """The record appended under this idempotency key, if any."""
     return CreditRecord.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """Credit categories with their labels, for forms and model fields in
+    other apps (the values are `credits.data.CreditCategory`)."""
+    return list(CreditCategory.choices)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from .data import SourceKind, recognition_key, reversal_key
 from .ledger import GENESIS, head_digest, record_digest
 from .models import CreditRecord, LedgerHead
 from .rules import rule_set_in_force
@@ -180,7 +181,7 @@ def credit_record_reverse(
     """Cancel a record with a new record of the opposite sign (idempotent)."""
     if record.reverses_id is not None:
         raise ValueError("a reversing record cannot itself be reversed")
-    key = f"reverse:{record.pk}"
+    key = reversal_key(record_id=record.pk)
     existing = CreditRecord.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
@@ -324,12 +325,12 @@ def recognition_decide(
                 teacher=req.teacher,
                 kind=LearningKind.RECOGNITION,
                 category=req.category,
-                source_type="credits.recognition",
+                source_type=SourceKind.RECOGNITION,
                 source_id=str(req.pk),
                 source_title=f"{req.title}（{req.provider}）",
                 hours=hours if hours is not None else req.hours_claimed,
                 earned_on=req.earned_on,
-                idempotency_key=f"recognition:{req.pk}",
+                idempotency_key=recognition_key(request_id=req.pk),
                 recorded_by=reviewer,
                 note="校外学习认定",
             )

@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cms.accounts.guards import teacher_required
 from cms.ratelimit import limited_page
 
 from . import selectors, services, transcripts
 from .models import Transcript
 
-
-def _teacher(request):
-    teacher = getattr(request.user, "teacher_profile", None)
-    if teacher is None:
-        raise Http404(_("只有教师有学分账户。"))
-    return teacher
+# Pages that exist only for teachers answer others with this.
+NOT_A_TEACHER = gettext_lazy("只有教师有学分账户。")
 
 
-@login_required
+@teacher_required(not_found=NOT_A_TEACHER)
 def my_credits(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     progress = selectors.cycle_progress(teacher=teacher)
     return render(
         request, "credits/my_credits.html", {"teacher": teacher, "p": progress}
     )
 
 
-@login_required
+@teacher_required(not_found=NOT_A_TEACHER)
 def my_transcript(request, fmt: str):
-    teacher = _teacher(request)
+    teacher = request.teacher
     transcript, progress = services.transcript_issue(
         teacher=teacher, issued_by=request.user
     )

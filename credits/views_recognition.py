@@ -11,16 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from cms.accounts import scoping
+from cms.accounts.guards import teacher_required
 
 from . import services
 from .forms import DecisionForm, RecognitionForm
 from .models import RecognitionRequest
-from .views import _teacher
+from .views import NOT_A_TEACHER
 
 
-@login_required
+@teacher_required(not_found=NOT_A_TEACHER)
 def recognition_mine(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     form = RecognitionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

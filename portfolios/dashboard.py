@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cms.accounts import scoping
 from cms.accounts.models import CareerStage, Organisation, Subject
 from cms.exports import table_response
+from training.framework import FRAMEWORK_CODE
 from training.models import AssessmentResult, Competency
 
 from .models import Portrait
@@ -62,7 +63,7 @@ def dashboard_data(teachers) -> dict:
         updated=Max("computed_at"),
     )
     names = dict(
-        Competency.objects.filter(framework__code="jyt0646-2022").values_list(
+        Competency.objects.filter(framework__code=FRAMEWORK_CODE).values_list(
             "code", "name"
         )
     )

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations.selectors import recommendations_for
+from training.framework import FRAMEWORK_CODE
 from training.models import AssessmentResult, Competency
 from training.radar import radar_svg
-from training.selectors import current_instrument, recommendations_for, result_report
+from training.selectors import current_instrument, result_report
 
 from .compute import dimension_means, evidence_levels, portraits_recompute
 from .models import Evidence, EvidenceReview, Goal, PortraitView
@@ -25,7 +27,7 @@ def dimension_names(framework_id=None) -> dict[str, str]:
     if framework_id:
         rows = rows.filter(framework_id=framework_id)
     else:
-        rows = rows.filter(framework__code="jyt0646-2022")
+        rows = rows.filter(framework__code=FRAMEWORK_CODE)
     return dict(rows.order_by("sort_key").values_list("code", "name"))
 
 

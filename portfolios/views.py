@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.accounts import scoping
-from cms.accounts.models import Role, RoleAssignment, TeacherProfile
+from cms.accounts.guards import teacher_of, teacher_required
+from cms.accounts.models import Role, RoleAssignment
 from cms.accounts.services import notify
 from training.models import AssessmentResult
 from training.selectors import current_instrument
@@ -35,16 +36,9 @@ from .models import (
 )
 
 
-def _teacher(request) -> TeacherProfile:
-    profile = getattr(request.user, "teacher_profile", None)
-    if profile is None:
-        raise PermissionDenied
-    return profile
-
-
-@login_required
+@teacher_required
 def my_portrait(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     data = selectors.portrait_data(teacher)
     results = list(
         AssessmentResult.objects.filter(teacher=teacher)
@@ -80,10 +74,10 @@ def method(request):
 # --- goals -----------------------------------------------------------------
 
 
-@login_required
+@teacher_required
 @require_http_methods(["GET", "POST"])
 def goal_edit(request, pk=None):
-    teacher = _teacher(request)
+    teacher = request.teacher
     goal = get_object_or_404(Goal, pk=pk, teacher=teacher) if pk else None
     form = GoalForm(request.POST if request.method == "POST" else None, instance=goal)
     if request.method == "POST" and form.is_valid():
@@ -101,10 +95,10 @@ def goal_edit(request, pk=None):
     )
 
 
-@login_required
+@teacher_required
 @require_http_methods(["GET", "POST"])
 def goal_delete(request, pk):
-    teacher = _teacher(request)
+    teacher = request.teacher
     goal = get_object_or_404(Goal, pk=pk, teacher=teacher)
     if request.method == "POST":
         goal.delete()
@@ -129,10 +123,10 @@ def reviewers_for(teacher):
     )
 
 
-@login_required
+@teacher_required
 @require_http_methods(["GET", "POST"])
 def evidence_list(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     form = EvidenceForm(
         *((request.POST, request.FILES) if request.method == "POST" else ())
     )
@@ -159,10 +153,10 @@ def evidence_list(request):
     )
 
 
-@login_required
+@teacher_required
 @require_POST
 def evidence_request_review(request, pk):
-    teacher = _teacher(request)
+    teacher = request.teacher
     evidence = get_object_or_404(Evidence, pk=pk, teacher=teacher)
     allowed = {r.user_id: r.user for r in reviewers_for(teacher)}
     try:
@@ -297,10 +291,10 @@ def review_edit(request, pk):
 # --- sharing and privacy ---------------------------------------------------------
 
 
-@login_required
+@teacher_required
 @require_http_methods(["GET", "POST"])
 def share_links(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     form = ShareForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         link = ShareLink.objects.create(
@@ -328,10 +322,10 @@ def share_links(request):
     )
 
 
-@login_required
+@teacher_required
 @require_http_methods(["GET", "POST"])
 def share_revoke(request, pk):
-    teacher = _teacher(request)
+    teacher = request.teacher
     link = get_object_or_404(ShareLink, pk=pk, teacher=teacher)
     if request.method == "POST":
         if link.revoked_at is None:
@@ -364,17 +358,17 @@ def shared_portrait(request, token):
     )
 
 
-@login_required
+@teacher_required
 def view_log(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     views = PortraitView.objects.filter(teacher=teacher).select_related("viewer")
     page = Paginator(views, 50).get_page(request.GET.get("page"))
     return render(request, "portfolios/view_log.html", {"page": page})
 
 
-@login_required
+@teacher_required
 def export_zip(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     body = portrait_export_zip(teacher)
     response = HttpResponse(body, content_type="application/zip")
     response["Content-Disposition"] = (
@@ -383,10 +377,10 @@ def export_zip(request):
     return response
 
 
-@login_required
+@teacher_required
 @require_http_methods(["GET", "POST"])
 def deletion_request(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     pending = DeletionRequest.objects.filter(
         teacher=teacher, status=DeletionRequest.Status.PENDING
     ).first()
@@ -417,7 +411,7 @@ def deletion_request(request):
 def portrait_pdf(request):
     from .report import portrait_pdf_render
 
-    teacher = _teacher(request)
+    teacher = teacher_of(request)
     body = portrait_pdf_render(selectors.portrait_data(teacher))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (

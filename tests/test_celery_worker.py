@@ -185,7 +185,7 @@ def test_worker_issues_credentials_once_under_redelivery(
                 teacher=teacher,
                 kind="online_course",
                 category="信息技术应用",
-                source_type="training.course",
+                source_type="courses.course",
                 source_id=str(n),
                 source_title=f"课程{n}",
                 hours=Decimal(4),

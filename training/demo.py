@@ -8,6 +8,7 @@ import random
 from django.db import transaction
 
 from cms.accounts.models import TeacherProfile
+from training.framework import FRAMEWORK_CODE
 
 from . import services
 from .models import AssessmentResult, Competency, LearningResource
@@ -113,7 +114,7 @@ ASSESSED_SHARE = 0.6
 def seed_training() -> str:
     indicators = {
         c.code: c
-        for c in Competency.objects.filter(framework__code="jyt0646-2022", level=3)
+        for c in Competency.objects.filter(framework__code=FRAMEWORK_CODE, level=3)
     }
     created = 0
     for kind, title, provider, hours, codes in RESOURCES:

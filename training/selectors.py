@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
@@ -158,83 +158,44 @@ def result_report(*, result: AssessmentResult) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """A course from the catalogue or a curated resource, in one shape for the
-    report, its PDF and the portrait."""
+# Recommendations are composed above courses and studios (the recommendations
+# app), which registers its function here at start-up: the self-assessment
+# report asks for them without importing what is above it.
+_recommender: Callable[..., list] | None = None
 
-    title: str
-    kind_label: str
-    url: str
-    provider: str
-    hours: Decimal | None
-    indicator_codes: tuple[str, ...]
+
+def recommender_register(func: Callable[..., list]) -> None:
+    global _recommender
+    _recommender = func
 
 
 def recommendations_for(
     *, indicator_ids: list[int], teacher_id: int | None = None, limit: int = 6
-) -> list[Recommendation]:
-    """Catalogue courses aligned to the given indicators (open for enrolment,
-    not already taken by the teacher), coming studio activities aligned to
-    them, then curated resources, those covering more of the indicators
-    first."""
-    if not indicator_ids:
+) -> list:
+    """What to learn next for these indicators (see recommendations.selectors);
+    nothing when no recommender is installed."""
+    if _recommender is None or not indicator_ids:
         return []
-    from django.urls import reverse
+    return _recommender(indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit)
 
-    from cms.studios.selectors import activities_for_indicators
-    from training.courses.selectors import courses_for_indicators
 
-    def codes(indicators) -> tuple[str, ...]:
-        return tuple(i.code for i in indicators if i.pk in indicator_ids)
+def resource_kind_labels() -> dict[str, str]:
+    """Labels of the kinds of learning the report recommends, in the active
+    language."""
+    return {kind.value: str(kind.label) for kind in LearningResource.Kind}
 
-    out = [
-        Recommendation(
-            title=course.title,
-            kind_label=str(LearningResource.Kind.COURSE.label),
-            url=course.url or "",
-            provider=course.provider,
-            hours=course.hours,
-            indicator_codes=codes(course.indicators.all()),
-        )
-        for course in courses_for_indicators(
-            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit - 2
-        )
-    ]
-    out += [
-        Recommendation(
-            title=f"{activity.title}（{activity.starts_at:%m-%d}）",
-            kind_label=str(LearningResource.Kind.ACTIVITY.label),
-            url=reverse("studio_activity", args=[activity.pk]),
-            provider=activity.studio.title,
-            hours=activity.hours,
-            indicator_codes=codes(activity.indicators.all()),
-        )
-        for activity in activities_for_indicators(
-            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=2
-        )
-    ]
-    if len(out) < limit:
-        resources = (
-            LearningResource.objects.filter(
-                is_active=True, indicators__in=indicator_ids
-            )
-            .annotate(matches=Count("indicators"))
-            .order_by("-matches", "kind", "title")
-            .prefetch_related("indicators")[: limit - len(out)]
-        )
-        out += [
-            Recommendation(
-                title=r.title,
-                kind_label=r.get_kind_display(),
-                url=r.url,
-                provider=r.provider,
-                hours=r.hours,
-                indicator_codes=codes(r.indicators.all()),
-            )
-            for r in resources
-        ]
-    return out
+
+def resources_for_indicators(*, indicator_ids: list[int], limit: int) -> list:
+    """Active curated resources aligned to the indicators, those covering more
+    of them first."""
+    if limit <= 0:
+        return []
+    return list(
+        LearningResource.objects.filter(is_active=True, indicators__in=indicator_ids)
+        .annotate(matches=Count("indicators"))
+        .order_by("-matches", "kind", "title")
+        .prefetch_related("indicators")[:limit]
+    )
 
 
 def latest_results_in(*, teachers: QuerySet) -> QuerySet[AssessmentResult]:

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .framework import next_term_start, term_of
 from .models import (
     AssessmentAnswer,
     AssessmentAttempt,
@@ -24,7 +25,6 @@ from .models import (
     InstrumentItem,
 )
 from .scoring import IncompleteAnswers, score_answers
-from .terms import next_term_start, term_of
 
 
 class RetakeNotYet(Exception):
@@ -40,7 +40,7 @@ class AttemptClosed(Exception):
 @transaction.atomic
 def framework_load(*, data: dict) -> Framework:
     """Create or update a framework and its competencies from nested data
-    (the format of training/data/jyt0646-2022.json). Idempotent."""
+    (the format of training/data/<FRAMEWORK_CODE>.json). Idempotent."""
     framework, _ = Framework.objects.update_or_create(
         code=data["code"],
         defaults={

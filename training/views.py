@@ -6,11 +6,14 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from cms.accounts.guards import teacher_of, teacher_required
 
 from . import selectors, services
 from .forms import MISSING, StepForm
@@ -22,6 +25,9 @@ from .models import (
     Instrument,
 )
 from .radar import radar_svg
+
+# Pages that exist only for teachers answer others with this.
+NOT_A_TEACHER = gettext_lazy("只有教师可以参加自我测评。")
 
 
 def framework_index(request):
@@ -74,13 +80,6 @@ def scoring_model(request):
     return render(request, "training/scoring_model.html", {"instrument": instrument})
 
 
-def _teacher(request):
-    profile = getattr(request.user, "teacher_profile", None)
-    if profile is None:
-        raise Http404(_("只有教师可以参加自我测评。"))
-    return profile
-
-
 @login_required
 def assessment_home(request):
     teacher = getattr(request.user, "teacher_profile", None)
@@ -105,10 +104,10 @@ def assessment_home(request):
     return render(request, "training/assessment_home.html", context)
 
 
-@login_required
+@teacher_required(not_found=NOT_A_TEACHER)
 @require_POST
 def assessment_start(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     try:
         attempt = services.attempt_start(teacher=teacher)
     except services.RetakeNotYet as exc:
@@ -134,9 +133,9 @@ def _open_attempt(teacher) -> AssessmentAttempt | None:
     )
 
 
-@login_required
+@teacher_required(not_found=NOT_A_TEACHER)
 def assessment_step(request, step: int):
-    teacher = _teacher(request)
+    teacher = request.teacher
     attempt = _open_attempt(teacher)
     if attempt is None:
         return redirect("assessment_home")
@@ -189,7 +188,7 @@ def assessment_step(request, step: int):
 @require_POST
 def assessment_autosave(request):
     """Saves answers as the teacher clicks, so closing the browser loses nothing."""
-    teacher = _teacher(request)
+    teacher = teacher_of(request, not_found=NOT_A_TEACHER)
     attempt = _open_attempt(teacher)
     if attempt is None:
         return JsonResponse({"error": _("没有进行中的测评。")}, status=409)
@@ -203,9 +202,9 @@ def assessment_autosave(request):
     return JsonResponse({"saved": saved, "answered": answered})
 
 
-@login_required
+@teacher_required(not_found=NOT_A_TEACHER)
 def assessment_review(request):
-    teacher = _teacher(request)
+    teacher = request.teacher
     attempt = _open_attempt(teacher)
     if attempt is None:
         last = AssessmentResult.objects.filter(teacher=teacher).first()
@@ -234,7 +233,7 @@ def assessment_review(request):
 
 
 def _own_result(request, pk: int) -> AssessmentResult:
-    teacher = _teacher(request)
+    teacher = teacher_of(request, not_found=NOT_A_TEACHER)
     return get_object_or_404(
         AssessmentResult.objects.select_related("instrument", "teacher__school"),
         pk=pk,

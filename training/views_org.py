@@ -11,6 +11,7 @@ from django.shortcuts import render
 from cms.accounts import scoping
 from cms.accounts import selectors as account_selectors
 from cms.exports import table_response
+from training.framework import FRAMEWORK_CODE
 
 from . import selectors
 from .models import Framework
@@ -24,7 +25,7 @@ def _distribution(request):
     schools = account_selectors.schools_visible_to(request.user)
     if school_id and school_id.isdigit():
         teachers = teachers.filter(school_id=int(school_id))
-    framework = Framework.objects.get(code="jyt0646-2022")
+    framework = Framework.objects.get(code=FRAMEWORK_CODE)
     instrument = selectors.current_instrument()
     # Cached per user and filter until any new result is submitted.
     key = (

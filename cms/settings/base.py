@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "training.courses",
     "credits",
     "badges",
+    "recommendations",
     "portfolios",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -14,6 +14,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Task, TaskState
 
+from cms import attendance
 from cms.storage import private_storage
 
 
@@ -294,7 +295,8 @@ class ActivityKind(models.TextChoices):
 
 
 def check_in_code() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
+    # Named in migrations as the field default; the code comes from attendance.
+    return attendance.code_new()
 
 
 class Activity(models.Model):

@@ -3,15 +3,15 @@ check in, and get credited (once per teacher and activity)."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Site, Workflow, WorkflowPage, WorkflowTask
 
+from cms import attendance
 from cms.accounts.services import notify
+from cms.errors import ApplicationError
 
 from .models import (
     Activity,
@@ -25,8 +25,8 @@ from .models import (
 WORKFLOW_NAME = "工作室发布审核"
 
 
-class NotAllowed(Exception):
-    pass
+# The refusal services raise; the one application error under its old name.
+NotAllowed = ApplicationError
 
 
 def ensure_index() -> StudioIndexPage:
@@ -214,19 +214,20 @@ def activity_register(*, activity, teacher) -> Registration:
         return Registration.objects.create(activity=locked, teacher=teacher)
 
 
-CHECK_IN_EARLY = datetime.timedelta(hours=1)
-CHECK_IN_LATE = datetime.timedelta(hours=2)
-
-
 def check_in(*, activity, teacher, code: str) -> Registration:
+    """Check in with the code the leader shows, in the hour before the activity
+    up to two hours after it ends; wrong guesses are locked out like a course
+    session's (see `cms.attendance`). Attendance is credited once."""
     now = timezone.now()
-    if code.strip() != activity.code:
-        raise NotAllowed(_("签到码不正确。"))
-    if (
-        now < activity.starts_at - CHECK_IN_EARLY
-        or now > activity.ends_at + CHECK_IN_LATE
-    ):
-        raise NotAllowed(_("不在签到时间内（开始前 1 小时至结束后 2 小时）。"))
+    attendance.code_verify(
+        event=f"studio-activity:{activity.pk}",
+        person_id=teacher.pk,
+        expected=activity.code,
+        given=code,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        now=now,
+    )
     registration = Registration.objects.filter(
         activity=activity, teacher=teacher
     ).first() or activity_register(activity=activity, teacher=teacher)
@@ -253,7 +254,12 @@ def reflection_assess(*, registration, by, passed: bool):
 def credit_if_due(registration) -> bool:
     """Attendance (and, when asked for, a reflection assessed as passing)
     becomes one ledger record; the idempotency key makes retries harmless."""
-    from credits.models import CreditCategory, LearningKind
+    from credits.data import (
+        CreditCategory,
+        LearningKind,
+        SourceKind,
+        studio_attendance_key,
+    )
     from credits.services import credit_record_append
 
     activity = registration.activity
@@ -267,12 +273,14 @@ def credit_if_due(registration) -> bool:
         category=CreditCategory.SUBJECT
         if activity.studio.subject
         else CreditCategory.GENERAL,
-        source_type="studios.activity",
+        source_type=SourceKind.STUDIO_ACTIVITY,
         source_id=str(activity.pk),
         source_title=f"{activity.studio.title}：{activity.title}",
         hours=activity.hours,
         earned_on=timezone.localdate(activity.starts_at),
-        idempotency_key=f"studio-activity:{activity.pk}:{registration.teacher_id}",
+        idempotency_key=studio_attendance_key(
+            activity_id=activity.pk, teacher_id=registration.teacher_id
+        ),
     )
     if not registration.credited:
         Registration.objects.filter(pk=registration.pk).update(credited=True)

@@ -16,9 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import TaskState
 
 from cms.accounts import scoping
+from cms.accounts.guards import teacher_of
 from cms.accounts.models import GradeBand
+from cms.errors import application_errors
 from cms.qr import qr_svg
 from cms.uploads import artefact_validate
+from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 
 from . import services
@@ -48,34 +51,25 @@ def _int(value) -> int:
         raise Http404 from None
 
 
-def _teacher(request):
-    profile = getattr(request.user, "teacher_profile", None)
-    if profile is None:
-        raise PermissionDenied
-    return profile
-
-
 # --- members -------------------------------------------------------------------
 
 
 @login_required
 @require_POST
+@application_errors(back=lambda request, pk: _studio(pk).url)
 def join(request, pk):
     studio = _studio(pk)
-    teacher = _teacher(request)
-    try:
-        services.membership_apply(
-            studio=studio, teacher=teacher, message=request.POST.get("message", "")
-        )
-    except services.NotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("申请已提交，请等待主持人审核。"))
+    teacher = teacher_of(request)
+    services.membership_apply(
+        studio=studio, teacher=teacher, message=request.POST.get("message", "")
+    )
+    messages.success(request, _("申请已提交，请等待主持人审核。"))
     return redirect(studio.url)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@application_errors
 def members(request, pk):
     studio = _studio(pk)
     if not services.is_leader(request.user, studio):
@@ -85,31 +79,27 @@ def members(request, pk):
             Membership, pk=_int(request.POST.get("membership")), studio=studio
         )
         action = request.POST.get("action")
-        try:
-            if action in ("approve", "decline"):
-                role = request.POST.get("role")
-                services.membership_decide(
-                    membership=membership,
-                    by=request.user,
-                    approve=action == "approve",
-                    reply=request.POST.get("reply", ""),
-                    role=role
-                    if role in (Membership.Role.BACKBONE, Membership.Role.FOLLOWER)
-                    else None,
-                )
-                messages.success(
-                    request,
-                    _("已处理 %(name)s 的申请。")
-                    % {"name": membership.teacher.real_name},
-                )
-            elif action == "end":
-                services.membership_end(membership=membership, by=request.user)
-                messages.success(
-                    request,
-                    _("%(name)s 已结业。") % {"name": membership.teacher.real_name},
-                )
-        except services.NotAllowed as exc:
-            messages.error(request, str(exc))
+        if action in ("approve", "decline"):
+            role = request.POST.get("role")
+            services.membership_decide(
+                membership=membership,
+                by=request.user,
+                approve=action == "approve",
+                reply=request.POST.get("reply", ""),
+                role=role
+                if role in (Membership.Role.BACKBONE, Membership.Role.FOLLOWER)
+                else None,
+            )
+            messages.success(
+                request,
+                _("已处理 %(name)s 的申请。") % {"name": membership.teacher.real_name},
+            )
+        elif action == "end":
+            services.membership_end(membership=membership, by=request.user)
+            messages.success(
+                request,
+                _("%(name)s 已结业。") % {"name": membership.teacher.real_name},
+            )
         return redirect("studio_members", pk=studio.pk)
     rows = (
         Membership.objects.filter(studio=studio)
@@ -147,7 +137,7 @@ class IndicatorField(forms.ModelMultipleChoiceField):
 
 def _indicators():
     return Competency.objects.filter(
-        framework__code="jyt0646-2022", level=Competency.Level.INDICATOR
+        framework__code=FRAMEWORK_CODE, level=Competency.Level.INDICATOR
     ).order_by("sort_key")
 
 
@@ -410,6 +400,7 @@ def activity_new(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@application_errors
 def activity(request, pk):
     activity = get_object_or_404(Activity.objects.select_related("studio"), pk=pk)
     studio = activity.studio
@@ -428,38 +419,35 @@ def activity(request, pk):
         if not request.user.is_authenticated:
             return redirect(f"/accounts/login/?next={request.path}")
         action = request.POST.get("action")
-        try:
-            if action == "register" and teacher:
-                services.activity_register(activity=activity, teacher=teacher)
-                messages.success(request, _("报名成功。"))
-            elif action == "check_in" and teacher:
-                services.check_in(
-                    activity=activity,
-                    teacher=teacher,
-                    code=request.POST.get("code", ""),
-                )
-                messages.success(request, _("签到成功，出勤已记录。"))
-            elif action == "reflection" and registration:
-                services.reflection_submit(
-                    registration=registration, text=request.POST.get("reflection", "")
-                )
-                messages.success(request, _("研修反思已提交。"))
-            elif action == "assess" and leader:
-                target = get_object_or_404(
-                    Registration,
-                    pk=_int(request.POST.get("registration")),
-                    activity=activity,
-                )
-                services.reflection_assess(
-                    registration=target,
-                    by=request.user,
-                    passed=request.POST.get("result") == "pass",
-                )
-                messages.success(request, _("已评定。"))
-            else:
-                raise PermissionDenied
-        except services.NotAllowed as exc:
-            messages.error(request, str(exc))
+        if action == "register" and teacher:
+            services.activity_register(activity=activity, teacher=teacher)
+            messages.success(request, _("报名成功。"))
+        elif action == "check_in" and teacher:
+            services.check_in(
+                activity=activity,
+                teacher=teacher,
+                code=request.POST.get("code", ""),
+            )
+            messages.success(request, _("签到成功，出勤已记录。"))
+        elif action == "reflection" and registration:
+            services.reflection_submit(
+                registration=registration, text=request.POST.get("reflection", "")
+            )
+            messages.success(request, _("研修反思已提交。"))
+        elif action == "assess" and leader:
+            target = get_object_or_404(
+                Registration,
+                pk=_int(request.POST.get("registration")),
+                activity=activity,
+            )
+            services.reflection_assess(
+                registration=target,
+                by=request.user,
+                passed=request.POST.get("result") == "pass",
+            )
+            messages.success(request, _("已评定。"))
+        else:
+            raise PermissionDenied
         return redirect("studio_activity", pk=activity.pk)
     context = {
         "activity": activity,

@@ -1,14 +1,10 @@
-import datetime
-from decimal import Decimal
-
 import pytest
 
 from badges import services
 from badges.models import IssuedCredential
-from credits.models import CreditRecord, CreditRuleSet
-from credits.rules import DEFAULT_CONFIG
-from credits.services import credit_record_append
+from credits.models import CreditRecord
 from tests.factories import TeacherFactory
+from tests.factories.credits import ledger_record, national_rules
 
 ACTIVITIES = [
     ("人工智能助力课堂教学", "信息技术应用", 12),
@@ -19,24 +15,17 @@ ACTIVITIES = [
 
 @pytest.fixture
 def rules(db):
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
 
 
 def append(teacher, n, title="人工智能助力课堂教学", category="信息技术应用", hours=12):
-    return credit_record_append(
+    return ledger_record(
         teacher=teacher,
-        kind="online_course",
         category=category,
-        source_type="training.course",
         source_id=str(n),
-        source_title=title,
-        hours=Decimal(hours),
-        earned_on=datetime.date.today(),
-        idempotency_key=f"test:{teacher.pk}:{n}",
+        title=title,
+        hours=hours,
+        key=f"test:{teacher.pk}:{n}",
     )
 
 

@@ -11,6 +11,7 @@ from django.test import override_settings
 from badges import keys, services, statuslist
 from badges.models import AchievementDefinition, IssuedCredential, IssuerKey, StatusList
 from badges.verify import verify_credential
+from credits.data import SourceKind
 from credits.models import CreditRecord
 from credits.services import credit_record_reverse, transcript_issue
 from training.models import Competency
@@ -75,7 +76,7 @@ def test_one_achievement_id_per_course_and_alignment_from_its_definition(
 ):
     competency = Competency.objects.get(code="3.3.2")
     definition = AchievementDefinition.objects.create(
-        source_type="training.course",
+        source_type=SourceKind.COURSE,
         source_id="7",
         slug="course-ai-classroom",
         name="人工智能助力课堂教学",

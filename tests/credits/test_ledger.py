@@ -29,7 +29,7 @@ def append(
         teacher=teacher,
         kind=kind,
         category=category,
-        source_type="training.course",
+        source_type="courses.course",
         source_id="7",
         source_title="数据驱动的课堂教学",
         hours=Decimal(hours),

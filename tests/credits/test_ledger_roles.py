@@ -59,7 +59,7 @@ def append(teacher, key):
         teacher=teacher,
         kind="online_course",
         category="信息技术应用",
-        source_type="training.course",
+        source_type="courses.course",
         source_title="数据驱动的课堂教学",
         hours=Decimal("3"),
         earned_on=datetime.date(2026, 10, 1),

@@ -2,16 +2,14 @@
 email and on the site, once a month."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from credits.models import CreditRuleSet
-from credits.rules import DEFAULT_CONFIG
-from credits.services import compliance_reminders_send, credit_record_append
+from credits.services import compliance_reminders_send
 from credits.tasks import compliance_reminders_task
+from tests.factories.credits import ledger_record, national_rules
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2026, 11, 1)
@@ -19,24 +17,13 @@ NOV = datetime.date(2026, 11, 1)
 
 @pytest.fixture(autouse=True)
 def rules(db):
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
 
 
 def test_behind_teachers_are_reminded_once(client, district_tree):
     done, behind = district_tree["teachers"]["SA1"]
-    credit_record_append(
-        teacher=done,
-        kind="online_course",
-        category="学科",
-        source_type="t",
-        source_title="课程",
-        hours=Decimal(40),
-        earned_on=NOV,
-        idempotency_key="done",
+    ledger_record(
+        teacher=done, category="学科", title="课程", hours=40, earned_on=NOV, key="done"
     )
     sent = compliance_reminders_send(on=NOV)
     assert sent == 5  # every teacher of the tree but the one with 40 hours

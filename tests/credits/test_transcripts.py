@@ -10,21 +10,17 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from credits.models import CreditRuleSet, Transcript
-from credits.rules import DEFAULT_CONFIG
-from credits.services import credit_record_append
+from credits.data import SourceKind
+from credits.models import Transcript
 from tests.factories import TeacherFactory
+from tests.factories.credits import ledger_record, national_rules
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def teacher(db):
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
     teacher = TeacherFactory(real_name="林晓")
     today = datetime.date.today()
     for n, (title, category, hours) in enumerate(
@@ -34,16 +30,14 @@ def teacher(db):
             ("大单元教学设计与实施", "学科", 16),
         ]
     ):
-        credit_record_append(
+        ledger_record(
             teacher=teacher,
-            kind="online_course",
             category=category,
-            source_type="training.course",
-            source_id=str(n),
-            source_title=title,
-            hours=Decimal(hours),
+            source_id=n,
+            title=title,
+            hours=hours,
             earned_on=today,
-            idempotency_key=f"t:{n}",
+            key=f"t:{n}",
         )
     return teacher
 
@@ -118,15 +112,14 @@ def test_downloading_again_reuses_the_transcript_until_records_change(client, te
     client.get(reverse("my_transcript_pdf"))
     client.get(reverse("my_transcript_csv"))
     assert Transcript.objects.count() == 1
-    credit_record_append(
+    ledger_record(
         teacher=teacher,
         kind="school_based",
         category="通识",
-        source_type="school",
-        source_title="校本研修",
-        hours=Decimal(6),
-        earned_on=datetime.date.today(),
-        idempotency_key="t:new",
+        source_type=SourceKind.RECOGNITION,
+        title="校本研修",
+        hours=6,
+        key="t:new",
     )
     client.get(reverse("my_transcript_pdf"))
     assert Transcript.objects.count() == 2

@@ -1,13 +1,8 @@
-import datetime
-from decimal import Decimal
-
 import pytest
 
 from badges.services import credentials_issue
-from credits.models import CreditRuleSet
-from credits.rules import DEFAULT_CONFIG
-from credits.services import credit_record_append
 from tests.factories import grant
+from tests.factories.credits import ledger_record, national_rules
 from tests.factories.training import make_instrument
 from training import services as training_services
 
@@ -25,11 +20,7 @@ def assess(teacher, value_of=lambda n: 3):
 
 @pytest.fixture
 def world(district_tree):
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
     make_instrument()
     return district_tree
 
@@ -41,17 +32,7 @@ def lin(world):
     teacher.real_name = "林晓"
     teacher.save()
     assess(teacher, lambda n: 2 + n % 3)
-    record = credit_record_append(
-        teacher=teacher,
-        kind="online_course",
-        category="信息技术应用",
-        source_type="training.course",
-        source_id="1",
-        source_title="人工智能助力课堂教学",
-        hours=Decimal(12),
-        earned_on=datetime.date.today(),
-        idempotency_key="p:1",
-    )
+    record = ledger_record(teacher=teacher, title="人工智能助力课堂教学", hours=12)
     credentials_issue([record.pk])
     return teacher
 

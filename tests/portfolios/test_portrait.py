@@ -11,6 +11,7 @@ from django.urls import reverse
 from portfolios.compute import portraits_recompute
 from portfolios.models import Evidence, EvidenceReview, Goal, Portrait
 from tests.factories import TeacherFactory
+from tests.factories.credits import ledger_record
 from training.models import Competency
 
 from .conftest import assess
@@ -49,8 +50,6 @@ def test_portrait_page_shows_profile_credits_credentials_and_timeline(
 def test_page_queries_do_not_grow_with_her_history(
     client, lin, django_assert_max_num_queries
 ):
-    from credits.services import credit_record_append
-
     client.force_login(lin.user)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -58,16 +57,8 @@ def test_page_queries_do_not_grow_with_her_history(
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("my_portrait"))
     for n in range(15):
-        credit_record_append(
-            teacher=lin,
-            kind="online_course",
-            category="学科",
-            source_type="training.course",
-            source_id=str(100 + n),
-            source_title=f"课程{n}",
-            hours=2,
-            earned_on=datetime.date.today(),
-            idempotency_key=f"grow:{n}",
+        ledger_record(
+            teacher=lin, category="学科", source_id=100 + n, title=f"课程{n}", hours=2
         )
     from django.test import override_settings
 
@@ -279,7 +270,7 @@ def test_timeline_dates_credits_by_when_the_learning_happened(client, world):
             teacher=teacher,
             kind="online_course",
             category="信息技术应用",
-            source_type="training.course",
+            source_type="courses.course",
             source_id=str(n),
             source_title=title,
             hours=8,

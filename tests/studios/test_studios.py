@@ -16,9 +16,10 @@ from cms.studios.models import (
     StudioArticlePage,
     StudioResourcePage,
 )
-from credits.models import CreditRecord, CreditRuleSet
-from credits.rules import DEFAULT_CONFIG
+from credits.data import SourceKind
+from credits.models import CreditRecord
 from tests.factories import TeacherFactory, hr_user
+from tests.factories.credits import national_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +29,7 @@ def studios(district_tree):
     from tests.factories.site import ensure_base_content
 
     ensure_base_content()
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
     leader_a = TeacherFactory(real_name="张名师", school=district_tree["school_a1"])
     leader_b = TeacherFactory(real_name="李名师", school=district_tree["school_b1"])
     a = services.studio_create(
@@ -290,7 +287,7 @@ def test_activity_check_in_credits_exactly_once(client, studios):
     registration = Registration.objects.get(activity=activity, teacher=teacher)
     assert registration.checked_in_at and registration.credited
     records = CreditRecord.objects.filter(
-        teacher=teacher, source_type="studios.activity"
+        teacher=teacher, source_type=SourceKind.STUDIO_ACTIVITY
     )
     assert records.count() == 1 and records.get().hours == 3
     # Capacity.
@@ -340,7 +337,7 @@ def test_reflection_assessed_before_credit(client, studios):
     )
     assert (
         CreditRecord.objects.filter(
-            teacher=teacher, source_type="studios.activity"
+            teacher=teacher, source_type=SourceKind.STUDIO_ACTIVITY
         ).count()
         == 1
     )

@@ -1,15 +1,12 @@
 """Fixtures of the catalogue and training tests: the organisation tree with
 national credit rules, a trainer, and a graded course with one teacher."""
 
-import datetime
-
 import pytest
 
 from cms.accounts.models import Role
-from credits.models import CreditRuleSet
-from credits.rules import DEFAULT_CONFIG
 from tests.factories import TeacherFactory, UserFactory, grant
 from tests.factories.courses import make_course, make_rubric
+from tests.factories.credits import national_rules
 from training.courses import services
 
 
@@ -18,11 +15,7 @@ def rules(district_tree):
     from tests.factories.site import ensure_base_content
 
     ensure_base_content()
-    CreditRuleSet.objects.get_or_create(
-        region=None,
-        effective_from=datetime.date(2020, 1, 1),
-        defaults={"name": "全国通用", "config": DEFAULT_CONFIG},
-    )
+    national_rules()
     return district_tree
 
 

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from badges.models import AchievementDefinition
 from cms.accounts.models import Role
+from credits.data import SourceKind
 from credits.models import CreditRecord
 from tests.factories import TeacherFactory, UserFactory, grant
 from tests.factories.courses import make_course
@@ -241,7 +242,9 @@ def test_completion_is_recorded_and_credited_exactly_once(client, rules):
     assert enrolment.status == "completed"
     assert services.completion_check(enrolment=enrolment) is False  # a retry
     services.completion_credit(enrolment=enrolment, on=timezone.localdate())
-    records = CreditRecord.objects.filter(teacher=teacher, source_type="courses.course")
+    records = CreditRecord.objects.filter(
+        teacher=teacher, source_type=SourceKind.COURSE
+    )
     assert records.count() == 1
     record = records.get()
     assert record.hours == Decimal("8.0") and record.source_title == "数据素养"
@@ -288,7 +291,7 @@ def test_concurrent_completions_credit_once(rules):
 def test_publishing_a_course_defines_its_achievement(rules):
     course = make_course(title="混合式教学", indicators=("3.1.4", "3.2.1"))
     definition = AchievementDefinition.objects.get(
-        source_type="courses.course", source_id=str(course.pk)
+        source_type=SourceKind.COURSE, source_id=str(course.pk)
     )
     assert definition.name == "混合式教学"
     assert "学完全部课时" in definition.criteria

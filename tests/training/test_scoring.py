@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from training.framework import next_term_start, term_of
 from training.scoring import IncompleteAnswers, level_for, score_answers
-from training.terms import next_term_start, term_of
 
 CUTS = [1.8, 2.6, 3.4, 4.2]
 # A small framework: dimension A with sub-dimensions A.1 (2 indicators) and

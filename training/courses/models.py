@@ -39,9 +39,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page
 
+from cms import attendance
 from cms.accounts.models import CareerStage, GradeBand, Subject
 from cms.storage import private_storage
-from credits.models import CreditCategory
+from credits import data as credit_data
+from credits.selectors import category_choices
 
 
 class CourseMode(models.TextChoices):
@@ -61,10 +63,20 @@ class CatalogueIndexPage(Page):
         verbose_name = _("课程目录")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import catalogue
+        from cms.accounts.guards import teacher_or_none
+
+        from .selectors import CatalogueFilters, catalogue
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(catalogue(index=self, request=request))
+        context.update(
+            catalogue(
+                index=self,
+                filters=CatalogueFilters.from_request(request),
+                teacher=teacher_or_none(request),
+            )
+        )
+        for card in context["courses"]:
+            card["url"] = card["course"].get_url(request)
         return context
 
 
@@ -174,8 +186,8 @@ class CoursePage(Page):
     category = models.CharField(
         _("学分类别"),
         max_length=12,
-        choices=CreditCategory.choices,
-        default=CreditCategory.IT,
+        choices=category_choices(),
+        default=credit_data.CreditCategory.IT.value,
     )
     provider = models.CharField(_("提供方"), max_length=120, blank=True)
     enrol_opens = models.DateField(_("报名开始"), null=True, blank=True)
@@ -422,7 +434,8 @@ class QuizQuestion(Orderable):
 
 
 def session_code() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
+    # Named in migrations as the field default; the code comes from attendance.
+    return attendance.code_new()
 
 
 class CourseSession(Orderable):

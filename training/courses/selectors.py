@@ -5,6 +5,7 @@ enrolments or submissions there are."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -14,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
-from credits.models import CreditCategory
+from credits.selectors import category_choices
+from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 
 from .models import (
@@ -30,12 +32,12 @@ from .models import (
     Submission,
 )
 
-FRAMEWORK = "jyt0646-2022"
+FRAMEWORK = FRAMEWORK_CODE
 # Choice labels looked up once: Django's get_FOO_display rebuilds the choices
 # dictionary on every call, a fifth of the catalogue's time with 20 cards.
 LABELS = {
     "mode": dict(CourseMode.choices),
-    "category": dict(CreditCategory.choices),
+    "category": dict(category_choices()),
     "subject": dict(Subject.choices),
     "career_stage": dict(CareerStage.choices),
 }
@@ -72,27 +74,77 @@ def course_search(courses: QuerySet, q: str) -> QuerySet:
     return courses
 
 
-def catalogue(*, index, request) -> dict:
-    get = request.GET
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """What a visitor asked the catalogue for, read once from the query
+    string by the page (`from_request`); the selector never sees the request."""
+
+    q: str = ""
+    dimension: str = ""
+    indicator: str = ""
+    mode: str = ""
+    subject: str = ""
+    career_stage: str = ""
+    hours_min: str = ""
+    hours_max: str = ""
+    sort: str = "new"
+    page: str | None = None
+    # The query string without the page number, for the pager's links.
+    querystring: str = ""
+
+    FIELDS = (
+        "q",
+        "dimension",
+        "indicator",
+        "mode",
+        "subject",
+        "career_stage",
+        "hours_min",
+        "hours_max",
+    )
+
+    @classmethod
+    def from_request(cls, request) -> CatalogueFilters:
+        get = request.GET
+        params = get.copy()
+        params.pop("page", None)
+        sort = get.get("sort", "new")
+        return cls(
+            q=get.get("q", "").strip()[:50],
+            **{name: get.get(name, "") for name in cls.FIELDS if name != "q"},
+            sort=sort if sort in SORTS else "new",
+            page=get.get("page"),
+            querystring=params.urlencode(),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return any(getattr(self, name) for name in self.FIELDS)
+
+
+def catalogue(
+    *, index, filters: CatalogueFilters, teacher: TeacherProfile | None
+) -> dict:
+    """One page of the catalogue under `index`, filtered and sorted; each card
+    says whether `teacher` has enrolled. Cards carry the course; the page adds
+    its URL."""
+    f = filters
     # child_of lets PostgreSQL read the courses by their path prefix instead of
     # scanning every page of the site (30,000 studio pages at district scale).
     courses = CoursePage.objects.live().child_of(index)
-    q = get.get("q", "").strip()[:50]
-    if q:
-        courses = course_search(courses, q)
+    if f.q:
+        courses = course_search(courses, f.q)
     aligned = CoursePage.indicators.through.objects
-    dimension = get.get("dimension", "")
-    indicator = get.get("indicator", "")
-    if indicator:
+    if f.indicator:
         courses = courses.filter(
             pk__in=aligned.filter(
-                competency__code=indicator, competency__framework__code=FRAMEWORK
+                competency__code=f.indicator, competency__framework__code=FRAMEWORK
             ).values("coursepage_id")
         )
-    elif dimension:
+    elif f.dimension:
         courses = courses.filter(
             pk__in=aligned.filter(
-                competency__parent__parent__code=dimension,
+                competency__parent__parent__code=f.dimension,
                 competency__framework__code=FRAMEWORK,
             ).values("coursepage_id")
         )
@@ -101,7 +153,7 @@ def catalogue(*, index, request) -> dict:
         ("subject", Subject.values),
         ("career_stage", CareerStage.values),
     ):
-        value = get.get(field, "")
+        value = getattr(f, field)
         if value in choices:
             # Courses for every subject or stage (left blank) suit everyone.
             courses = (
@@ -109,18 +161,15 @@ def catalogue(*, index, request) -> dict:
                 if field == "mode"
                 else courses.filter(Q(**{field: value}) | Q(**{field: ""}))
             )
-    low, high = _decimal(get.get("hours_min", "")), _decimal(get.get("hours_max", ""))
+    low, high = _decimal(f.hours_min), _decimal(f.hours_max)
     if low is not None:
         courses = courses.filter(hours__gte=low)
     if high is not None:
         courses = courses.filter(hours__lte=high)
-    sort = get.get("sort", "new")
-    if sort not in SORTS:
-        sort = "new"
+    sort = f.sort if f.sort in SORTS else "new"
     page = Paginator(
         courses.order_by(*SORTS[sort]).prefetch_related("indicators"), PAGE_SIZE
-    ).get_page(get.get("page"))
-    teacher = _teacher(request)
+    ).get_page(f.page)
     mine = set()
     if teacher is not None and page.object_list:
         mine = set(
@@ -133,14 +182,11 @@ def catalogue(*, index, request) -> dict:
             "code", "name", "level"
         )
     )
-    params = get.copy()
-    params.pop("page", None)
     return {
         "page": page,
         "courses": [
             {
                 "course": c,
-                "url": c.get_url(request),
                 "enrolled": c.pk in mine,
                 "facts": [
                     LABELS["mode"].get(c.mode, c.mode),
@@ -156,7 +202,7 @@ def catalogue(*, index, request) -> dict:
             }
             for c in page.object_list
         ],
-        "q": q,
+        "q": f.q,
         "sort": sort,
         "sorts": [
             ("new", _("最新上架")),
@@ -169,20 +215,8 @@ def catalogue(*, index, request) -> dict:
         "modes": CourseMode.choices,
         "subjects": Subject.choices,
         "stages": CareerStage.choices,
-        "filtered": any(
-            get.get(k)
-            for k in (
-                "q",
-                "dimension",
-                "indicator",
-                "mode",
-                "subject",
-                "career_stage",
-                "hours_min",
-                "hours_max",
-            )
-        ),
-        "querystring": params.urlencode(),
+        "filtered": f.filtered,
+        "querystring": f.querystring,
     }
 
 

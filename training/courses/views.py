@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.accounts import scoping
+from cms.accounts.guards import teacher_of
 from cms.accounts.models import Role
+from cms.errors import application_errors
 from cms.exports import table_response
 from cms.qr import qr_svg
 
@@ -34,13 +36,6 @@ from .models import (
 )
 
 
-def _teacher(request):
-    profile = getattr(request.user, "teacher_profile", None)
-    if profile is None:
-        raise PermissionDenied
-    return profile
-
-
 def _course(pk) -> CoursePage:
     return get_object_or_404(CoursePage.objects.live(), pk=pk)
 
@@ -50,40 +45,34 @@ def _my_enrolment(request, course_pk) -> Enrolment:
     return get_object_or_404(
         Enrolment.objects.select_related("course", "teacher"),
         course_id=course_pk,
-        teacher=_teacher(request),
+        teacher=teacher_of(request),
     )
 
 
 @login_required
 @require_POST
+@application_errors(back=lambda request, pk: _course(pk).url)
 def enrol(request, pk):
     course = _course(pk)
-    try:
-        services.course_enrol(course=course, teacher=_teacher(request))
-    except services.NotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("报名成功，可以开始学习了。"))
+    services.course_enrol(course=course, teacher=teacher_of(request))
+    messages.success(request, _("报名成功，可以开始学习了。"))
     return redirect(course.url)
 
 
 @login_required
 def my_learning(request):
-    context = selectors.my_learning(teacher=_teacher(request), request=request)
+    context = selectors.my_learning(teacher=teacher_of(request), request=request)
     return render(request, "courses/my_learning.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@application_errors
 def lesson(request, pk, lesson_pk):
     enrolment = _my_enrolment(request, pk)
     lesson = get_object_or_404(CourseLesson, pk=lesson_pk, course_id=pk)
     if request.method == "POST":
-        try:
-            services.lesson_complete(enrolment=enrolment, lesson=lesson)
-        except services.NotAllowed as exc:
-            messages.error(request, str(exc))
-            return redirect("course_lesson", pk=pk, lesson_pk=lesson.pk)
+        services.lesson_complete(enrolment=enrolment, lesson=lesson)
         messages.success(request, _("已记录：本课时学完。"))
         following = (
             CourseLesson.objects.filter(course_id=pk, sort_order__gt=lesson.sort_order)
@@ -248,14 +237,11 @@ def _session(pk) -> CourseSession:
 
 @login_required
 @require_POST
+@application_errors(back=lambda request, pk: _session(pk).course.url)
 def session_register(request, pk):
     session = _session(pk)
-    try:
-        services.session_register(session=session, teacher=_teacher(request))
-    except services.NotAllowed as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("已报名该场次。"))
+    services.session_register(session=session, teacher=teacher_of(request))
+    messages.success(request, _("已报名该场次。"))
     return redirect(session.course.url)
 
 
@@ -263,7 +249,7 @@ def session_register(request, pk):
 @require_http_methods(["GET", "POST"])
 def session_check_in(request, pk):
     session = _session(pk)
-    teacher = _teacher(request)
+    teacher = teacher_of(request)
     code = request.POST.get("code", request.GET.get("code", ""))
     error = ""
     # Opening the page again shows that she is already checked in.

@@ -4,7 +4,6 @@ Running it again changes nothing."""
 from django.core.management.base import BaseCommand
 from django.test import override_settings
 
-from badges.demo import seed_achievements
 from cms.accounts.demo import DEMO_PASSWORD, DemoPeople
 from cms.studios.demo import seed_studios
 from credits.demo import seed_credits
@@ -21,7 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins = DemoPeople(self.stdout).build()
         self.stdout.write(seed_training())
-        self.stdout.write(seed_achievements())
         self.stdout.write(seed_courses())
         self.stdout.write(seed_credits())
         # Moderation emails of the demo content are not worth printing.

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.accounts.models import TeacherProfile
+from training.framework import term_of
 from training.models import AssessmentAttempt, AssessmentResult
 from training.scoring import score_answers
 from training.selectors import current_instrument
 from training.services import competency_parents
-from training.terms import term_of
 
 
 class Command(BaseCommand):

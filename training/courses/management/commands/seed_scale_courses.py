@@ -17,6 +17,7 @@ from wagtail.models import Locale, Page
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
 from training.courses.models import CourseLesson, CoursePage, Enrolment
 from training.courses.services import catalogue_ensure
+from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 
 TOPICS = [
@@ -128,7 +129,7 @@ class Command(BaseCommand):
     def _lessons_and_indicators(self, courses, rng) -> None:
         indicators = list(
             Competency.objects.filter(
-                framework__code="jyt0646-2022", level=Competency.Level.INDICATOR
+                framework__code=FRAMEWORK_CODE, level=Competency.Level.INDICATOR
             ).values_list("pk", flat=True)
         )
         lessons, links = [], []

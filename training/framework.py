@@ -1,8 +1,21 @@
-"""School terms: autumn runs August to January, spring February to July."""
+"""The competency framework every layer points at, and school terms.
+
+Imports only the standard library: courses, studios, badges and portraits
+align to the framework identified here, and count time in the terms below.
+(Phase 2 of issue 15 may move this module to a package of its own; its
+import path is the only thing callers know.)"""
 
 from __future__ import annotations
 
 import datetime
+
+# 《教师数字素养》 JY/T 0646—2022: the framework the platform is built around
+# (5 dimensions, 13 sub-dimensions, 33 indicators; loaded by a migration).
+FRAMEWORK_CODE = "jyt0646-2022"
+
+
+# School terms: autumn runs August to January, spring February to July. A
+# term is labelled by the year it starts in: "2026秋", "2027春".
 
 
 def term_of(day: datetime.date) -> str:
