@@ -3,6 +3,7 @@ from django.core.cache import cache
 
 from cms.accounts.models import OrganisationKind
 from tests.factories import OrganisationFactory, TeacherFactory, hr_user
+from tests.skip_guard import pytest_runtest_makereport  # noqa: F401  (the skip guard)
 
 
 @pytest.fixture(autouse=True)
