@@ -56,8 +56,11 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
 test-deps: $(INTEROP)/node_modules/.installed
 	$(call apt_ensure,$(APT_TEST))
 
-# The whole suite, against this machine's PostgreSQL and Redis.
+# The whole suite, against this machine's PostgreSQL and Redis. A skipped
+# browser, interop, worker or PostgreSQL-only test fails the run
+# (TDL_REQUIRE_ALL, see tests/skip_guard.py; CI=true does the same).
 test: install test-deps
+	TDL_REQUIRE_ALL=1 \
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(PY) -m pytest $(PYTEST_ARGS)

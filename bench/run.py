@@ -4,7 +4,14 @@ Builds (once) a database with `seed_scale`, serves it with gunicorn under the
 production settings, sends a bounded load from 20 concurrent clients on
 127.0.0.1 to each scenario, and prints median and p95 latency, throughput and
 SQL queries per request; the same table goes to bench/results/latest.json.
-Background jobs (teacher import, assessment scoring) are timed after the pages."""
+Each scenario's CPU milliseconds per request are measured apart, in one
+process answering one request at a time (`manage.py bench_cpu`).
+Background jobs (teacher import, assessment scoring) are timed after the pages.
+
+`--scale small` builds a small database (a few hundred teachers) and sends a
+few requests per scenario: to check that every scenario and job works, not to
+quote figures. Use its own BENCH_DATABASE_URL (the seed commands do not
+shrink an existing district-scale database)."""
 
 from __future__ import annotations
 
@@ -28,9 +35,49 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.scenarios import SCENARIOS  # noqa: E402
 
-PY = str(ROOT / ".venv" / "bin" / "python")
+# The checkout's virtualenv (make install), else the Python running this.
+PY = str(
+    ROOT / ".venv" / "bin" / "python"
+    if (ROOT / ".venv" / "bin" / "python").exists()
+    else Path(sys.executable)
+)
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 CONCURRENCY = 20
+# Credentials the bench issues to this teacher for the share link and the
+# verify API scenarios (kept in the bench database between runs).
+CREDENTIAL_OWNER = "scale-0000001"
+CREDENTIALS = 20
+
+# What each --scale builds and how hard it pushes. "district" is TARGETS.md's.
+SCALES = {
+    "district": {
+        "seed": [
+            ["seed_scale", "--teachers", "20000"],
+            ["seed_scale_assessments"],
+            ["seed_scale_ledger"],
+            ["seed_scale_studios"],
+            ["seed_scale_courses"],
+        ],
+        "requests": None,  # each scenario's own count
+        "cpu_requests": 30,
+        "jobs": {"bench_jobs": [], "bench_credentials": []},
+    },
+    "small": {
+        "seed": [
+            ["seed_scale", "--teachers", "600", "--districts", "2"],
+            ["seed_scale_assessments", "--teachers", "600"],
+            ["seed_scale_ledger", "--per-teacher", "20"],
+            ["seed_scale_studios", "--studios", "3", "--children", "20"],
+            ["seed_scale_courses", "--courses", "40", "--enrolments", "2000"],
+        ],
+        "requests": 30,
+        "cpu_requests": 5,
+        "jobs": {
+            "bench_jobs": ["--import-rows", "200", "--assessments", "200"],
+            "bench_credentials": ["--rounds", "40", "--bulk", "300"],
+        },
+    },
+}
 
 
 def bench_env(database_url: str) -> dict:
@@ -121,29 +168,82 @@ def session_cookies(env: dict, usernames: set[str]) -> dict[str, str]:
     return shell_json(env, code)
 
 
-def resolve_paths(env: dict, scenarios: list) -> list:
-    """Fill `{latest_result}` in a scenario's path with the id of its user's
-    latest self-assessment result (ids differ from one seeded database to
-    another)."""
+def bench_credentials(env: dict, count: int) -> list[dict]:
+    """Real credentials for the share link and verify API scenarios: issue
+    `count` to CREDENTIAL_OWNER (once; they stay) and return their uids and
+    documents."""
+    code = (
+        "from badges import keys\n"
+        "from badges.models import IssuedCredential\n"
+        "from badges.services import credentials_issue\n"
+        "from credits.models import CreditRecord\n"
+        "issuer = keys.platform_issuer()\n"
+        "try:\n"
+        "    keys.private_key(keys.active_key(issuer))\n"
+        "except keys.SigningKeyMissing:\n"
+        "    keys.key_generate(issuer)\n"
+        f"mine = IssuedCredential.objects.filter(teacher__user__username={CREDENTIAL_OWNER!r}, revoked_at__isnull=True)\n"
+        f"missing = {count} - mine.count()\n"
+        "if missing > 0:\n"
+        f"    ids = list(CreditRecord.objects.filter(teacher__user__username={CREDENTIAL_OWNER!r}, credential__isnull=True, reverses__isnull=True, hours__gt=0).order_by('seq').values_list('pk', flat=True)[:missing])\n"
+        "    credentials_issue(ids)\n"
+        f"out['credentials'] = [{{'uid': str(c.uid), 'document': c.document}} for c in mine.order_by('pk')[:{count}]]\n"
+    )
+    return shell_json(env, code)["credentials"]
+
+
+def resolve_paths(env: dict, scenarios: list) -> tuple[list, dict[str, str], list]:
+    """Fill `{latest_result}` with the id of the user's latest self-assessment
+    result and `{credential}` / `{credential_json}` with real credentials.
+    Returns the scenarios and, by name, why one could not be prepared (it is
+    then reported as failed, never timed against a made-up id)."""
     from dataclasses import replace
 
+    problems: dict[str, str] = {}
     users = sorted({s.user for s in scenarios if "{latest_result}" in s.path})
-    if not users:
-        return scenarios
-    code = (
-        "from training.models import AssessmentResult\n"
-        f"for name in {users!r}:\n"
-        "    r = AssessmentResult.objects.filter(teacher__user__username=name)"
-        ".order_by('-submitted_at').first()\n"
-        "    out[name] = r.pk if r else 0\n"
-    )
-    latest = shell_json(env, code)
-    return [
-        replace(s, path=s.path.format(latest_result=latest[s.user]))
-        if "{latest_result}" in s.path
-        else s
+    latest = {}
+    if users:
+        code = (
+            "from training.models import AssessmentResult\n"
+            f"for name in {users!r}:\n"
+            "    r = AssessmentResult.objects.filter(teacher__user__username=name)"
+            ".order_by('-submitted_at').first()\n"
+            "    out[name] = r.pk if r else None\n"
+        )
+        latest = shell_json(env, code)
+    credentials = []
+    if any(
+        "{credential}" in s.path or (s.body or "") == "{credential_json}"
         for s in scenarios
-    ]
+    ):
+        credentials = bench_credentials(env, CREDENTIALS)
+    out = []
+    for s in scenarios:
+        if "{latest_result}" in s.path:
+            if not latest.get(s.user):
+                problems[s.name] = f"{s.user} has no self-assessment result"
+            s = replace(
+                s, path=s.path.replace("{latest_result}", str(latest.get(s.user)))
+            )
+        if "{credential}" in s.path or s.body == "{credential_json}":
+            if not credentials:
+                problems[s.name] = (
+                    f"no credential could be issued to {CREDENTIAL_OWNER}"
+                )
+            elif "{credential}" in s.path:
+                s = replace(
+                    s, path=s.path.replace("{credential}", credentials[0]["uid"])
+                )
+        out.append(s)
+    return out, problems, credentials
+
+
+def bodies_for(scenario, credentials: list[dict]) -> list[bytes]:
+    if scenario.body == "{credential_json}":
+        return [
+            json.dumps(c["document"], ensure_ascii=False).encode() for c in credentials
+        ]
+    return [scenario.body.encode()] if scenario.body else [b""]
 
 
 def wait_until_up(port: int, deadline: float) -> None:
@@ -158,16 +258,52 @@ def wait_until_up(port: int, deadline: float) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def run_scenario(port: int, scenario, cookie: str | None, seconds_cap: float) -> dict:
+def check_response(scenario, status: int, body: bytes, location: str | None) -> str:
+    """Why a response is not the one the scenario expects ("" when it is)."""
+    if status != scenario.expect:
+        where = f" to {location}" if location else ""
+        return f"status {status}{where}, expected {scenario.expect}"
+    if scenario.marker:
+        text = body.decode("utf-8", errors="replace") + (location or "")
+        if scenario.marker not in text:
+            return f"marker {scenario.marker!r} not in the response"
+    return ""
+
+
+def request_once(conn, scenario, headers: dict, body: bytes):
+    conn.request(scenario.method, scenario.path, body=body or None, headers=headers)
+    response = conn.getresponse()
+    content = response.read()
+    return (
+        response.status,
+        content,
+        response.getheader("Location"),
+        response.getheader("X-Query-Count"),
+    )
+
+
+def run_scenario(
+    port: int,
+    scenario,
+    cookie: str | None,
+    seconds_cap: float,
+    requests: int | None = None,
+    bodies: list[bytes] | None = None,
+) -> dict:
     latencies: list[float] = []
     queries: list[int] = []
     errors = 0
+    problems: dict[str, int] = {}
     lock = threading.Lock()
-    remaining = [scenario.requests]
+    remaining = [requests or scenario.requests]
+    sent = [0]
     stop_at = time.monotonic() + seconds_cap
     headers = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
     if cookie:
         headers["Cookie"] = f"sessionid={cookie}"
+    if scenario.content_type:
+        headers["Content-Type"] = scenario.content_type
+    bodies = bodies or [b""]
 
     def client():
         nonlocal errors
@@ -177,32 +313,39 @@ def run_scenario(port: int, scenario, cookie: str | None, seconds_cap: float) ->
                 if remaining[0] <= 0 or time.monotonic() > stop_at:
                     break
                 remaining[0] -= 1
+                body = bodies[sent[0] % len(bodies)]
+                sent[0] += 1
             started = time.perf_counter()
             try:
-                conn.request("GET", scenario.path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-                count = response.getheader("X-Query-Count")
-            except OSError:
+                status, content, location, count = request_once(
+                    conn, scenario, headers, body
+                )
+                problem = check_response(scenario, status, content, location)
+            except OSError as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status, count = 599, None
+                count, problem = None, f"connection error: {exc}"
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
-                if status >= 400:
+                if problem:
                     errors += 1
+                    problems[problem] = problems.get(problem, 0) + 1
                 latencies.append(elapsed)
                 if count is not None:
                     queries.append(int(count))
         conn.close()
 
-    # Warm up each worker's connection and caches.
-    for _ in range(5):
+    # Warm up each worker's connection and caches; a wrong answer here fails
+    # the scenario at once (no load is timed against an error page).
+    for n in range(5):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", scenario.path, headers=headers)
-        conn.getresponse().read()
+        status, content, location, _count = request_once(
+            conn, scenario, headers, bodies[n % len(bodies)]
+        )
         conn.close()
+        problem = check_response(scenario, status, content, location)
+        if problem:
+            return failed_row(scenario, f"warm-up: {problem}")
     threads = [threading.Thread(target=client) for _ in range(CONCURRENCY)]
     started = time.perf_counter()
     for thread in threads:
@@ -214,10 +357,13 @@ def run_scenario(port: int, scenario, cookie: str | None, seconds_cap: float) ->
     return {
         "scenario": scenario.name,
         "path": scenario.path,
+        "method": scenario.method,
+        "ok": errors == 0 and bool(latencies),
+        "problem": "; ".join(f"{n} x {p}" for p, n in problems.items()) or None,
         "requests": len(latencies),
         "errors": errors,
         "median_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1)
+        "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 1)
         if latencies
         else None,
         "throughput_rps": round(len(latencies) / wall, 1) if wall else None,
@@ -227,56 +373,146 @@ def run_scenario(port: int, scenario, cookie: str | None, seconds_cap: float) ->
     }
 
 
+def failed_row(scenario, problem: str) -> dict:
+    return {
+        "scenario": scenario.name,
+        "path": scenario.path,
+        "method": scenario.method,
+        "ok": False,
+        "problem": problem,
+        "requests": 0,
+        "errors": 0,
+        "median_ms": None,
+        "p95_ms": None,
+        "throughput_rps": None,
+        "queries_median": None,
+        "queries_max": None,
+        "p95_target_ms": scenario.budget_ms,
+    }
+
+
+def measure_cpu(
+    env: dict,
+    scenarios: list,
+    cookies: dict,
+    credentials: list[dict],
+    requests: int,
+    profile_dir: str | None,
+) -> dict:
+    """CPU milliseconds per request of each scenario, in one Django process
+    answering one request at a time (manage.py bench_cpu), the trivial view
+    measured before, between and after the others."""
+    import tempfile
+
+    spec = {
+        "requests": requests,
+        "profile_dir": profile_dir,
+        "scenarios": [
+            {
+                "name": s.name,
+                "path": s.path,
+                "method": s.method,
+                "cookie": cookies.get(s.user),
+                "content_type": s.content_type,
+                "bodies": [b.decode() for b in bodies_for(s, credentials)],
+                "expect": s.expect,
+                "marker": s.marker,
+            }
+            for s in scenarios
+        ],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(spec, fh, ensure_ascii=False)
+        path = fh.name
+    try:
+        output = manage(env, "bench_cpu", path, capture=True)
+    finally:
+        os.unlink(path)
+    line = next(line for line in output.splitlines() if line.startswith("CPU="))
+    return json.loads(line.removeprefix("CPU="))
+
+
 def print_table(rows: list[dict]) -> None:
-    header = f"{'scenario':44} {'n':>5} {'err':>4} {'median':>8} {'p95':>8} {'req/s':>7} {'SQL':>5} {'SQLmax':>6}"
+    print(
+        "latency, throughput and SQL: 20 concurrent clients on gunicorn; "
+        "CPU ms: one process, one request at a time (median of its requests)"
+    )
+    header = (
+        f"{'scenario':44} {'ok':>4} {'n':>5} {'err':>4} {'median':>8} {'p95':>8} "
+        f"{'req/s':>7} {'SQL':>5} {'SQLmax':>6} {'CPU ms':>7}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['scenario'][:44]:44} {r['requests']:>5} {r['errors']:>4} "
-            f"{r['median_ms']:>8} {r['p95_ms']:>8} {r['throughput_rps']:>7} "
-            f"{r['queries_median']!s:>5} {r['queries_max']!s:>6}"
+            f"{r['scenario'][:44]:44} {'ok' if r['ok'] else 'FAIL':>4} "
+            f"{r['requests']:>5} {r['errors']:>4} "
+            f"{r['median_ms']!s:>8} {r['p95_ms']!s:>8} {r['throughput_rps']!s:>7} "
+            f"{r['queries_median']!s:>5} {r['queries_max']!s:>6} "
+            f"{r.get('cpu_ms_median')!s:>7}"
         )
+    for r in rows:
+        if not r["ok"]:
+            print(f"   FAILED {r['scenario']}: {r['problem']}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--teachers", type=int, default=20000)
+    parser.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        default="district",
+        help="district: TARGETS.md's data and load; small: a check that it all works",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60, help="cap per scenario")
     parser.add_argument("--only", help="run scenarios whose name contains this")
+    parser.add_argument(
+        "--requests", type=int, help="requests per scenario (default: the scale's)"
+    )
+    parser.add_argument(
+        "--cpu-requests",
+        type=int,
+        help="requests per scenario for the CPU ms column (default: the scale's)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="write a profile of each scenario's CPU requests to DIR "
+        "(pyinstrument HTML, or cProfile .prof when pyinstrument is missing)",
+    )
+    parser.add_argument("--no-cpu", action="store_true", help="skip the CPU column")
+    parser.add_argument("--no-jobs", action="store_true", help="pages only")
     args = parser.parse_args()
+    scale = SCALES[args.scale]
 
     database_url = os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tdl_bench"
     )
     env = bench_env(database_url)
     ensure_database(database_url)
-    print("== preparing the database (migrate, seed_scale)", flush=True)
+    print(f"== preparing the database (migrate, seed, scale {args.scale})", flush=True)
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "seed_scale", "--teachers", str(args.teachers))
-    for extra in (
-        "seed_scale_assessments",
-        "seed_scale_ledger",
-        "seed_scale_studios",
-        "seed_scale_courses",
-    ):
+    for command in scale["seed"]:
         try:
-            manage(env, extra)
+            manage(env, *command)
         except subprocess.CalledProcessError:
-            print(f"   ({extra} not available; skipped)")
+            if command[0] == "seed_scale":
+                raise
+            print(f"   ({command[0]} failed; its scenarios will fail)")
     # The 驾驶舱 reads the portraits the nightly task computes.
     manage(env, "portraits_recompute")
     analyze(database_url)
     manage(env, "collectstatic", "--noinput", "-v0")
 
     scenarios = [s for s in SCENARIOS if not args.only or args.only in s.name]
-    scenarios = resolve_paths(env, scenarios)
+    scenarios, problems, credentials = resolve_paths(env, scenarios)
     cookies = session_cookies(env, {s.user for s in scenarios if s.user})
+    requests = args.requests or scale["requests"]
     port = free_port()
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(Path(PY).parent / "gunicorn"),
             "cms.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
@@ -298,10 +534,25 @@ def main() -> int:
             flush=True,
         )
         for scenario in scenarios:
-            rows.append(
-                run_scenario(port, scenario, cookies.get(scenario.user), args.seconds)
+            if scenario.name in problems:
+                rows.append(failed_row(scenario, problems[scenario.name]))
+            else:
+                rows.append(
+                    run_scenario(
+                        port,
+                        scenario,
+                        cookies.get(scenario.user),
+                        args.seconds,
+                        requests,
+                        bodies_for(scenario, credentials),
+                    )
+                )
+            r = rows[-1]
+            print(
+                f"   {scenario.name}: "
+                + (f"p95 {r['p95_ms']} ms" if r["ok"] else f"FAILED ({r['problem']})"),
+                flush=True,
             )
-            print(f"   {scenario.name}: p95 {rows[-1]['p95_ms']} ms", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -309,24 +560,57 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
 
+    cpu = {}
+    if not args.no_cpu:
+        runnable = [s for s in scenarios if s.name not in problems]
+        print("== CPU per request, one process, one request at a time", flush=True)
+        cpu = measure_cpu(
+            env,
+            runnable,
+            cookies,
+            credentials,
+            args.cpu_requests or scale["cpu_requests"],
+            args.profile,
+        )
+        for r in rows:
+            got = cpu["scenarios"].get(r["scenario"])
+            if got:
+                r["cpu_ms_median"] = got["cpu_ms_median"]
+                r["cpu_ms_all"] = got["cpu_ms_all"]
+                if got.get("problem") and r["ok"]:
+                    r["ok"], r["problem"] = False, "CPU run: " + got["problem"]
+
     print()
+    if args.scale != "district":
+        print(
+            f"scale {args.scale}: a check that every scenario and job works; "
+            "these figures are not the district-scale ones"
+        )
     print_table(rows)
+    if cpu.get("baseline_ms"):
+        print(
+            "\ntrivial view, CPU ms per request, measured "
+            f"{len(cpu['baseline_ms'])} times in this run (before, between and "
+            "after the scenarios): " + ", ".join(f"{v}" for v in cpu["baseline_ms"])
+        )
     baseline = next((r for r in rows if r["scenario"].startswith("baseline")), None)
     if baseline and baseline["throughput_rps"]:
-        print("\nthroughput relative to the trivial view:")
+        print("\nthroughput relative to the trivial view (derived, not measured):")
         for r in rows:
             if r is not baseline and r["throughput_rps"]:
                 print(
                     f"   {r['scenario'][:44]:44} {r['throughput_rps'] / baseline['throughput_rps']:.2f}x"
                 )
 
-    jobs = run_jobs(env)
+    jobs = [] if args.no_jobs else run_jobs(env, scale["jobs"])
     if jobs:
-        print("\nbackground work:")
+        print("\nbackground work (measured):")
         for job in jobs:
             print(
                 f"   {job['job']:44} {job['seconds']:>8.2f} s   {job.get('note', '')}"
             )
+            if job.get("scaled"):
+                print(f"   {'':44} {'scaled':>10}   {job['scaled']}")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -337,9 +621,11 @@ def main() -> int:
                     "cpus": os.cpu_count(),
                     "python": platform.python_version(),
                 },
-                "teachers": args.teachers,
+                "scale": args.scale,
+                "seed": scale["seed"],
                 "concurrency": CONCURRENCY,
                 "pages": rows,
+                "cpu_baseline_ms": cpu.get("baseline_ms"),
                 "jobs": jobs,
             },
             ensure_ascii=False,
@@ -347,16 +633,23 @@ def main() -> int:
         )
     )
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    failed = [r["scenario"] for r in rows if not r["ok"]] + [
+        j["job"] for j in jobs if j.get("failed")
+    ]
+    if failed:
+        print(f"{len(failed)} failed: " + "; ".join(failed))
+        return 1
     return 0
 
 
-def run_jobs(env: dict) -> list[dict]:
-    """Time background work through the bench_jobs command (each job prints a
-    JSON line). A failing job is reported, not fatal: the page figures stand."""
+def run_jobs(env: dict, commands: dict[str, list[str]]) -> list[dict]:
+    """Time background work through the bench_jobs and bench_credentials
+    commands (each job prints a JSON line). A failing command is reported and
+    fails the run at the end; the page figures stand."""
     jobs = []
-    for command in ("bench_jobs", "bench_credentials"):
+    for command, extra in commands.items():
         result = subprocess.run(
-            [PY, "manage.py", command],
+            [PY, "manage.py", command, *extra],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -374,6 +667,7 @@ def run_jobs(env: dict) -> list[dict]:
                     "job": command,
                     "seconds": 0,
                     "note": "failed",
+                    "failed": True,
                     "error": result.stderr[-500:],
                 }
             )

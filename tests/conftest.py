@@ -4,6 +4,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations
 
 from cms.accounts.models import OrganisationKind
 from tests.factories import OrganisationFactory, TeacherFactory, hr_user
+from tests.skip_guard import pytest_runtest_makereport  # noqa: F401  (the skip guard)
 
 # The ledger's triggers refuse TRUNCATE (credits migration 0008), and Django
 # empties the database between transactional tests with one. Only the test

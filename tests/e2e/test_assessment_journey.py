@@ -12,6 +12,8 @@ from tests.factories import PASSWORD, TeacherFactory
 from tests.factories.training import make_instrument
 from training.models import AssessmentResult, LearningResource
 
+from .downloads import pdf_text
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
@@ -36,7 +38,7 @@ def answer_visible_items(page, choice_index):
         fieldset.locator("input[type=radio]").nth(choice_index).check()
 
 
-def test_take_leave_resume_finish_and_download(page):
+def test_take_leave_resume_finish_and_download(page, tmp_path):
     instrument = make_instrument()
     weakest = instrument.items.get(position=1).indicator
     LearningResource.objects.create(
@@ -98,4 +100,9 @@ def test_take_leave_resume_finish_and_download(page):
     response = page.request.get(href)
     assert response.ok and response.headers["content-type"] == "application/pdf"
     assert "attachment" in response.headers["content-disposition"]
-    assert response.body().startswith(b"%PDF")
+    # The report as she would open it: her name, the weakest indicator and
+    # the recommended course.
+    text = pdf_text(response.body(), tmp_path)
+    assert teacher.real_name in text
+    assert weakest.code in text
+    assert "数字时代的教师：机遇与挑战" in text.replace("\n", "").replace(" ", "")

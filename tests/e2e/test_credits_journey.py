@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from credits.models import CreditRecord, CreditRuleSet
+from credits.models import CreditRecord, CreditRuleSet, Transcript
 from credits.rules import DEFAULT_CONFIG
 from credits.services import credit_record_append
 from tests.factories import PASSWORD, OrganisationFactory, TeacherFactory, hr_user
+
+from .downloads import pdf_qr, pdf_text, xlsx_rows, zip_members
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +58,18 @@ def test_credits_transcript_recognition_and_hr_export(page, tmp_path):
     expect(page.locator("main")).to_contain_text("人工智能助力课堂教学")
     expect(page.locator(".stat")).to_have_text("12.0")
     response = page.request.get(page.locator("#transcript-pdf").get_attribute("href"))
-    assert response.ok and response.body().startswith(b"%PDF")
+    assert response.ok
+    # The transcript as she would open it: her name, the course and its hours,
+    # and a QR code that leads to the public check of this very transcript.
+    text = pdf_text(response.body(), tmp_path / "pdf")
+    assert "林晓" in text and "人工智能助力课堂教学" in text
+    assert re.search(r"人工智能助力课堂教学.*\b12(\.0+)?\b", text), text
+    transcript = Transcript.objects.filter(teacher=teacher).latest("pk")
+    assert transcript.code in text
+    scanned = pdf_qr(response.body(), tmp_path / "qr")
+    assert scanned.endswith(f"/verify/transcript/{transcript.code}/"), scanned
+    verify = page.request.get(re.sub(r"^https?://[^/]+", "", scanned))
+    assert verify.ok and "林" in verify.text() and transcript.code in verify.text()
 
     page.get_by_role("link", name="申请校外学习认定").click()
     page.get_by_label("学习内容").fill("国家智慧教育平台暑期研修")
@@ -82,6 +95,17 @@ def test_credits_transcript_recognition_and_hr_export(page, tmp_path):
 
     page.locator("header").get_by_role("link", name="学分达标").click()
     expect(page.locator("main table")).to_contain_text("林晓")
+    # The compliance spreadsheet: her row with 22 hours (12 and the 10 just
+    # recognised), and her colleague's.
+    sheet = page.request.get(
+        page.get_by_role("link", name="导出 Excel").get_attribute("href")
+    )
+    assert sheet.ok
+    rows = xlsx_rows(sheet.body())
+    assert rows[0] == ("姓名", "工号", "学校", "本周期学时", "本年度学时", "是否落后")
+    lin = [row for row in rows[1:] if row[0] == "林晓"]
+    assert len(lin) == 1 and len(rows) == 3, rows
+    assert lin[0][2] == "临江市实验小学" and float(lin[0][3]) == 22.0, lin
     page.locator("#scope").select_option(label="临江市实验小学（学校）")
     page.locator("#start-export").click()
     expect(page.locator("#download-export")).to_be_visible()
@@ -89,4 +113,17 @@ def test_credits_transcript_recognition_and_hr_export(page, tmp_path):
     zip_response = page.request.get(
         page.locator("#download-export").get_attribute("href")
     )
-    assert zip_response.ok and zip_response.body()[:2] == b"PK"
+    assert zip_response.ok
+    # The ZIP as HR would unpack it: one transcript per teacher of the school
+    # and the summary sheet; her transcript names her and her 22 hours.
+    members = zip_members(zip_response.body())
+    pdfs = sorted(name for name in members if name.endswith(".pdf"))
+    assert len(pdfs) == 2 and "汇总.xlsx" in members, sorted(members)
+    assert all(name.startswith("临江市实验小学/") for name in pdfs)
+    (hers,) = [name for name in pdfs if name.endswith("-林晓.pdf")]
+    text = pdf_text(members[hers], tmp_path / "zip")
+    assert "林晓" in text and "国家智慧教育平台暑期研修" in text
+    summary = xlsx_rows(members["汇总.xlsx"])
+    assert summary[0][:5] == ("姓名", "工号", "学校", "周期", "学时")
+    (row,) = [r for r in summary[1:] if r[0] == "林晓"]
+    assert float(row[4]) == 22.0 and len(summary) == 3, summary

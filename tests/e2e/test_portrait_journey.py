@@ -97,7 +97,18 @@ def test_portrait_goal_share_revoke_and_leader_scope(page, browser, live_server)
     portraits_recompute()  # what the nightly task does
     log_in(page, leader.email)
     page.locator("header").get_by_role("link", name="驾驶舱").click()
-    expect(page.locator("#overview-figures")).to_contain_text("6")
+    # The figures themselves: 6 teachers in her school, 3 of them (50%) have
+    # taken the self-assessment, 1 in 6 (17%) holds a credential (hers, for
+    # the 12-hour course) and 1 in 6 set a goal.
+    figures = page.locator("#overview-figures .card")
+    expect(figures.filter(has_text="教师").first.locator(".stat")).to_have_text("6")
+    expect(figures.filter(has_text="完成自我测评").locator(".stat")).to_have_text("50%")
+    expect(figures.filter(has_text="持有可验证证书").locator(".stat")).to_have_text(
+        "17%"
+    )
+    expect(figures.filter(has_text="设定了发展目标").locator(".stat")).to_have_text(
+        "17%"
+    )
     expect(page.locator("#schools-table")).to_contain_text("临江市实验小学")
     expect(page.locator("main")).not_to_contain_text("西山中心小学")
     response = page.goto(f"/org/portraits/{stranger.pk}/")

@@ -23,6 +23,7 @@ def test_portrait_page_shows_profile_credits_credentials_and_timeline(
     client, lin, django_assert_max_num_queries
 ):
     client.force_login(lin.user)
+    client.get(reverse("my_portrait"))  # warm up first: one-off per-process queries
     with django_assert_max_num_queries(60):
         response = client.get(reverse("my_portrait"))
     html = response.content.decode()
@@ -54,6 +55,7 @@ def test_page_queries_do_not_grow_with_her_history(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    client.get(reverse("my_portrait"))  # warm up first: one-off per-process queries
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("my_portrait"))
     for n in range(15):
@@ -66,7 +68,7 @@ def test_page_queries_do_not_grow_with_her_history(
         assess(lin)
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("my_portrait"))
-    assert len(after.captured_queries) <= len(before.captured_queries) + 2
+    assert len(after.captured_queries) <= len(before.captured_queries)
 
 
 def test_recompute_is_set_based(world, django_assert_max_num_queries):
