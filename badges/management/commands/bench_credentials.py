@@ -263,6 +263,8 @@ class Command(BaseCommand):
                 f"the JS verifier accepted {result['verified_signature']} (signature)"
                 f" and {result['verified_all']} (all checks) of our {rounds}"
             )
+        from badges import proofs
+
         # Both sides produce the same signature for the same document and time.
         ours = [proofs.proof_of(document)["proofValue"] for document in signed]
         if result["proof_values"] != ours:
