@@ -93,6 +93,12 @@ def bench_env(database_url: str) -> dict:
         "SECURE_SSL_REDIRECT": "0",
         "QUERY_COUNT_HEADER": "1",
         "LOG_LEVEL": "WARNING",
+        # The verify API scenario posts real credentials faster than the
+        # public per-client limit allows.
+        "RATE_LIMIT_VERIFY_PER_MINUTE": "1000000",
+        # Checkpoints of this database only (a shared directory would hold
+        # another database's, which ledger_verify rightly calls a rollback).
+        "LEDGER_CHECKPOINT_DIR": str(ROOT / "var" / "bench-ledger-checkpoints"),
         # The bench's own signing key (made on first run), never a real one.
         "CREDENTIAL_KEYS_FILE": str(ROOT / "var" / "bench-credential-keys.json"),
     }
@@ -526,6 +532,7 @@ def main() -> int:
         start_new_session=True,
     )
     rows = []
+    extra_jobs: list[dict] = []
     try:
         wait_until_up(port, time.monotonic() + 60)
         print(
@@ -553,6 +560,10 @@ def main() -> int:
                 + (f"p95 {r['p95_ms']} ms" if r["ok"] else f"FAILED ({r['problem']})"),
                 flush=True,
             )
+        # While this gunicorn still serves the bench data: the verifier under
+        # the attack payloads of issue 13, and the open API.
+        if not args.only and not args.no_jobs:
+            extra_jobs += served_jobs(env, port)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -602,7 +613,9 @@ def main() -> int:
                     f"   {r['scenario'][:44]:44} {r['throughput_rps'] / baseline['throughput_rps']:.2f}x"
                 )
 
-    jobs = [] if args.no_jobs else run_jobs(env, scale["jobs"])
+    jobs = [] if args.no_jobs else run_jobs(env, scale["jobs"]) + extra_jobs
+    if not args.no_jobs:
+        jobs += spreadsheet_rejections(env)
     if jobs:
         print("\nbackground work (measured):")
         for job in jobs:
@@ -640,6 +653,96 @@ def main() -> int:
         print(f"{len(failed)} failed: " + "; ".join(failed))
         return 1
     return 0
+
+
+def _script_json(env: dict, *args: str) -> tuple[dict | None, str]:
+    """Run a bench script with the bench environment; (its JSON, stderr)."""
+    result = subprocess.run(
+        [PY, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    out = result.stdout
+    start = out.find("{")
+    if result.returncode or start < 0:
+        return None, (result.stderr or out)[-1500:]
+    decoder = json.JSONDecoder()
+    return decoder.raw_decode(out[start:])[0], ""
+
+
+def served_jobs(env: dict, port: int) -> list[dict]:
+    """The verify API's worst case over the attack payloads, and the open API
+    (teachers listed per second, the ledger synced by cursor)."""
+    jobs = []
+    attacks, error = _script_json(
+        {**env, "RATE_LIMIT_VERIFY_PER_MINUTE": "100000"},
+        "bench/verify_attacks.py",
+        "--port",
+        str(port),
+    )
+    if attacks is None:
+        jobs.append(
+            {
+                "job": "verify API, worst attack payload",
+                "seconds": 0,
+                "note": "failed",
+                "failed": True,
+                "error": error,
+            }
+        )
+    else:
+        jobs.append({k: attacks[k] for k in ("job", "seconds", "note")})
+    api, error = _script_json(
+        env, "bench/api_bench.py", "--base-url", f"http://127.0.0.1:{port}"
+    )
+    if api is None:
+        jobs.append(
+            {
+                "job": "open API",
+                "seconds": 0,
+                "note": "failed",
+                "failed": True,
+                "error": error,
+            }
+        )
+    else:
+        teachers, ledger = api["teachers"], api["ledger_sync"]
+        jobs.append(
+            {
+                "job": "API: teachers listed",
+                "seconds": teachers.get("seconds", 0),
+                "note": json.dumps(teachers, ensure_ascii=False)[:300],
+            }
+        )
+        jobs.append(
+            {
+                "job": "API: ledger synced by cursor",
+                "seconds": ledger.get("seconds", 0),
+                "note": json.dumps(ledger, ensure_ascii=False)[:300],
+            }
+        )
+    return jobs
+
+
+def spreadsheet_rejections(env: dict) -> list[dict]:
+    """Time to reject oversized spreadsheets (100,000 and 1,000,000 rows)."""
+    found, error = _script_json(env, "bench/xlsx_reject.py", "--json")
+    if found is None:
+        return [
+            {
+                "job": "reject oversized spreadsheets",
+                "seconds": 0,
+                "note": "failed",
+                "failed": True,
+                "error": error,
+            }
+        ]
+    worst_name, worst = max(found.items(), key=lambda kv: kv[1]["seconds"])
+    return [
+        {
+            "job": "reject oversized spreadsheets, worst case",
+            "seconds": worst["seconds"],
+            "note": f"{worst_name} of {len(found)} files (goal < 1 s)",
+        }
+    ]
 
 
 def run_jobs(env: dict, commands: dict[str, list[str]]) -> list[dict]:

@@ -427,8 +427,10 @@ LEDGER_HASH_KEY = env("LEDGER_HASH_KEY")
 # Public, unauthenticated endpoints: requests per client address and window
 # (seconds), counted in the cache (cms.ratelimit). 429 with a Chinese message.
 PUBLIC_RATE_LIMITS = {
-    "credential_verify": (30, 60),  # verify page (POST) and API
-    "transcript_lookup": (60, 60),  # transcript-code lookup and its result page
+    # verify page (POST) and API
+    "credential_verify": (int(env("RATE_LIMIT_VERIFY_PER_MINUTE", "30")), 60),
+    # transcript-code lookup and its result page
+    "transcript_lookup": (int(env("RATE_LIMIT_TRANSCRIPT_PER_MINUTE", "60")), 60),
 }
 
 # Signed checkpoints of the ledger head go here, write-once; in production a

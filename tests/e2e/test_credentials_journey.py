@@ -63,7 +63,7 @@ def test_scan_transcript_qr_then_upload_a_tampered_credential(page, tmp_path):
             teacher=teacher,
             kind="online_course",
             category="信息技术应用",
-            source_type="training.course",
+            source_type="courses.course",
             source_id=str(n),
             source_title=title,
             hours=Decimal(hours),

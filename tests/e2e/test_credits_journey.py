@@ -46,7 +46,7 @@ def test_credits_transcript_recognition_and_hr_export(page, tmp_path):
         teacher=teacher,
         kind="online_course",
         category="信息技术应用",
-        source_type="training.course",
+        source_type="courses.course",
         source_title="人工智能助力课堂教学",
         hours=Decimal(12),
         earned_on=datetime.date.today(),

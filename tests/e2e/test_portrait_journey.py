@@ -40,7 +40,7 @@ def test_portrait_goal_share_revoke_and_leader_scope(page, browser, live_server)
         teacher=teacher,
         kind="online_course",
         category="信息技术应用",
-        source_type="training.course",
+        source_type="courses.course",
         source_title="人工智能助力课堂教学",
         hours=Decimal(12),
         earned_on=datetime.date.today(),
