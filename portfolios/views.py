@@ -349,7 +349,17 @@ def shared_portrait(request, token):
         .first()
     )
     if link is None:
-        raise Http404
+        # The site's own 404 page (also under DEBUG), saying what happened.
+        return render(
+            request,
+            "404.html",
+            {
+                "reason": _(
+                    "这个分享链接已停用或不存在。请向分享给您的老师索取新的链接。"
+                )
+            },
+            status=404,
+        )
     data = selectors.portrait_data(link.teacher, sections=link.sections, refresh=False)
     viewer = request.user if request.user.is_authenticated else None
     if viewer is None or viewer.pk != link.teacher.user_id:

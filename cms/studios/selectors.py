@@ -7,6 +7,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from cms.accounts.models import Organisation, Subject
+from training.terms import term_of
 
 from .models import (
     Activity,
@@ -127,8 +128,7 @@ def studios_figures(studios) -> dict[int, dict]:
     for pk, starts_at in Activity.objects.filter(studio_id__in=ids).values_list(
         "studio_id", "starts_at"
     ):
-        local = timezone.localtime(starts_at)
-        term = f"{local.year}-{'春' if local.month < 8 else '秋'}"
+        term = term_of(timezone.localdate(starts_at))
         terms[pk][term] = terms[pk].get(term, 0) + 1
     for pk, counts in terms.items():
         out[pk]["activities_per_term"] = sorted(counts.items())
