@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.fields.json import KT
+from django.utils import timezone
 
 from .models import (
     AssessmentAttempt,
@@ -160,8 +161,10 @@ def result_report(*, result: AssessmentResult) -> dict:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A course from the catalogue or a curated resource, in one shape for the
-    report, its PDF and the portrait."""
+    """Something she can open and act on (a catalogue course to enrol in, a
+    studio activity to register for, a resource to read), in one shape for the
+    report, its PDF and the portrait; `reasons` name the weak indicators it
+    addresses ("3.3.2 应用数据分析模型进行学业数据分析")."""
 
     title: str
     kind_label: str
@@ -169,6 +172,8 @@ class Recommendation:
     provider: str
     hours: Decimal | None
     indicator_codes: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+    action: str = ""
 
 
 def recommendations_for(
@@ -176,61 +181,101 @@ def recommendations_for(
 ) -> list[Recommendation]:
     """Catalogue courses aligned to the given indicators (open for enrolment,
     not already taken by the teacher), coming studio activities aligned to
-    them, then curated resources, those covering more of the indicators
-    first."""
+    them, then curated resources that have a link, those covering more of the
+    indicators first. Nothing without a link is offered: a curated "course"
+    or "activity" entry that is neither linked nor in the catalogue leads
+    nowhere."""
     if not indicator_ids:
         return []
     from django.urls import reverse
+    from django.utils.translation import gettext as _
 
     from cms.studios.selectors import activities_for_indicators
     from training.courses.selectors import courses_for_indicators
 
-    def codes(indicators) -> tuple[str, ...]:
-        return tuple(i.code for i in indicators if i.pk in indicator_ids)
+    def item(obj, **fields) -> Recommendation:
+        aligned = [i for i in obj.indicators.all() if i.pk in indicator_ids]
+        return Recommendation(
+            indicator_codes=tuple(i.code for i in aligned),
+            reasons=tuple(f"{i.code} {i.name}" for i in aligned),
+            **fields,
+        )
 
     out = [
-        Recommendation(
+        item(
+            course,
             title=course.title,
             kind_label=str(LearningResource.Kind.COURSE.label),
             url=course.url or "",
             provider=course.provider,
             hours=course.hours,
-            indicator_codes=codes(course.indicators.all()),
+            action=_("查看并报名"),
         )
         for course in courses_for_indicators(
             indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit - 2
         )
+        if course.url
     ]
     out += [
-        Recommendation(
-            title=f"{activity.title}（{activity.starts_at:%m-%d}）",
+        item(
+            activity,
+            title=f"{activity.title}（{timezone.localtime(activity.starts_at):%m-%d}）",
             kind_label=str(LearningResource.Kind.ACTIVITY.label),
             url=reverse("studio_activity", args=[activity.pk]),
             provider=activity.studio.title,
             hours=activity.hours,
-            indicator_codes=codes(activity.indicators.all()),
+            action=_("查看并报名活动"),
         )
         for activity in activities_for_indicators(
             indicator_ids=indicator_ids, teacher_id=teacher_id, limit=2
         )
     ]
     if len(out) < limit:
+        from cms.studios.models import StudioArticlePage, StudioResourcePage
+
+        for model in (StudioArticlePage, StudioResourcePage):
+            pages = (
+                model.objects.live()
+                .public()
+                .filter(indicators__in=indicator_ids)
+                .distinct()
+                .order_by("-first_published_at")
+                .prefetch_related("indicators")[: max(0, min(2, limit - len(out)))]
+            )
+            out += [
+                item(
+                    page,
+                    title=page.title,
+                    kind_label=str(LearningResource.Kind.RESOURCE.label),
+                    url=page.url or "",
+                    provider=page.kind,
+                    hours=None,
+                    action=_("打开阅读"),
+                )
+                for page in pages
+                if page.url
+            ]
+    if len(out) < limit:
+        taken = {r.title for r in out}
         resources = (
             LearningResource.objects.filter(
                 is_active=True, indicators__in=indicator_ids
             )
+            .exclude(url="")
+            .exclude(title__in=taken)
             .annotate(matches=Count("indicators"))
             .order_by("-matches", "kind", "title")
             .prefetch_related("indicators")[: limit - len(out)]
         )
         out += [
-            Recommendation(
+            item(
+                r,
                 title=r.title,
                 kind_label=r.get_kind_display(),
                 url=r.url,
                 provider=r.provider,
                 hours=r.hours,
-                indicator_codes=codes(r.indicators.all()),
+                action=_("打开阅读"),
             )
             for r in resources
         ]

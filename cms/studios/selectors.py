@@ -188,7 +188,9 @@ def activities_for_indicators(
     if not indicator_ids:
         return []
     activities = Activity.objects.filter(
-        indicators__in=indicator_ids, starts_at__gte=timezone.now()
+        indicators__in=indicator_ids,
+        starts_at__gte=timezone.now(),
+        studio__live=True,
     ).select_related("studio")
     if teacher_id is not None:
         activities = activities.exclude(
