@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from cms.accounts import scoping
 from cms.accounts import selectors as account_selectors
@@ -36,6 +37,7 @@ def _distribution(request):
         distribution = selectors.level_distribution(
             teachers=teachers, framework=framework
         )
+        distribution["as_of"] = timezone.now()
         cache.set(key, distribution, 600)
     return {
         "distribution": distribution,
