@@ -11,7 +11,7 @@ from django.urls import reverse
 from credits.services import credit_record_append
 from portfolios.compute import portraits_recompute
 from tests.factories import TeacherFactory, hr_user
-from tests.portfolios.conftest import assess, world  # noqa: F401
+from tests.portfolios.conftest import assess
 
 pytestmark = pytest.mark.django_db
 
