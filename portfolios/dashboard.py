@@ -177,9 +177,19 @@ def dashboard_data(teachers) -> dict:
     def pct(n):
         return round(n * 100 / total) if total else 0
 
+    from training.models import Framework
+    from training.selectors import level_distribution
+
+    framework = Framework.objects.filter(code="jyt0646-2022").first()
+    distribution = (
+        level_distribution(teachers=teachers, framework=framework)
+        if framework
+        else None
+    )
     return {
         "suppressed": False,
         "as_of": timezone.now(),
+        "distribution": distribution,
         "studio_attendees": studio_attendees,
         "total": total,
         "figures": figures,
@@ -247,6 +257,53 @@ def cached_dashboard(request, teachers) -> dict:
     return data
 
 
+def overview_charts(data: dict) -> dict:
+    """The 驾驶舱's charts, drawn from the figures on the page."""
+    from cms.charts import bars_svg, level_chart, line_svg
+    from training.terms import term_label
+
+    if data.get("suppressed"):
+        return {}
+    charts = {
+        "levels": level_chart(data.get("distribution"), element_id="chart-levels")
+    }
+    if data["trend"]:
+        charts["trend"] = line_svg(
+            points=[(term_label(t["term"]), t["mean"]) for t in data["trend"]],
+            title=_("各学期自我测评平均总分"),
+            desc=_("每学期完成的测评的平均总分（1 至 5 分）。"),
+            element_id="chart-trend",
+        )
+    if data["schools"]:
+        charts["credits"] = bars_svg(
+            rows=[
+                (
+                    s["teacher__school__name"],
+                    round((s["n"] - s["behind"]) * 100 / s["n"]) if s["n"] else 0,
+                )
+                for s in data["schools"]
+            ],
+            maximum=100,
+            unit="%",
+            title=_("各校学时进度正常的教师比例"),
+            desc=_("按学校统计本周期学时进度不落后的教师占比。"),
+            element_id="chart-credits",
+        )
+    percent = data["percent"]
+    charts["studios"] = bars_svg(
+        rows=[
+            (_("工作室成员"), percent["studio_members"]),
+            (_("参加过工作室活动"), percent["studio_attendees"]),
+        ],
+        maximum=100,
+        unit="%",
+        title=_("双名工作室辐射面"),
+        desc=_("管辖范围内是工作室成员、参加过工作室活动的教师占比。"),
+        element_id="chart-studios",
+    )
+    return charts
+
+
 @login_required
 def org_overview(request):
     if not scoping.can_administer_teachers(request.user):
@@ -259,6 +316,7 @@ def org_overview(request):
         "portfolios/overview.html",
         {
             **data,
+            "charts": overview_charts(data),
             "schools_choice": schools.values_list("id", "name")[:500],
             "subjects": Subject.choices,
             "stages": CareerStage.choices,

@@ -56,6 +56,11 @@ def org_assessment(request):
     params = request.GET.copy()
     params.pop("page", None)
     context["querystring"] = params.urlencode()
+    from cms.charts import level_chart
+
+    context["level_chart"] = level_chart(
+        context["distribution"], element_id="chart-levels"
+    )
     return render(request, "training/org_assessment.html", context)
 
 
