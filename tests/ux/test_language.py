@@ -118,3 +118,15 @@ def test_catalogue_filters_fold_on_phones(client):
     html = client.get("/courses/").content.decode()
     assert '<details class="more-filters"' in html
     assert html.index('id="q"') < html.index('<details class="more-filters"')
+
+
+def test_catalogue_and_studio_index_are_titled(client):
+    from cms.studios.services import ensure_index
+
+    make_course()
+    ensure_index()
+    for url in ("/courses/", "/studios/"):
+        html = client.get(url).content.decode()
+        heading = html.split("<h1>")[1].split("</h1>")[0]
+        assert heading.strip(), url
+        assert "<title> ·" not in html
