@@ -22,7 +22,9 @@ from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "e2e-screenshots"
-AXE_JS = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = (
+    Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+)
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 BLOCKING = ("serious", "critical")
 
@@ -242,3 +244,47 @@ def seed_world() -> dict:
         "activity": activity,
         "weak": weak,
     }
+
+
+HR_SCREENS = [
+    # (link on the dashboard, step name, check axe)
+    ("查看教师名单", "teachers"),
+    ("批量导入教师", "import"),
+    ("自我测评水平分布", "assessment-overview"),
+    ("学分达标情况", "credits"),
+    ("学分认定审核", "recognition"),
+    ("驾驶舱", "cockpit"),
+    ("证书管理", "credentials"),
+    ("工作室概况", "studios"),
+    ("研修项目", "campaigns"),
+    ("稿件审核", "studio-review"),
+]
+
+
+def hr_journey(page, role: str, email: str) -> dict:
+    """HR: every HR screen from the dashboard's toolbar; the 驾驶舱 and the
+    assessment overview show charts and agree on how many assessed."""
+    log_in(page, email)
+    visit(page, role, "01-dashboard", axe=True)
+    figures = {}
+    for number, (link, step) in enumerate(HR_SCREENS, start=2):
+        page.locator("#hr-work").get_by_role("link", name=link, exact=True).click()
+        visit(page, role, f"{number:02d}-{step}", axe=True)
+        if step == "assessment-overview":
+            expect(page.locator("svg.chart").first).to_be_visible()
+            figures["overview"] = int(
+                page.locator("#assessed-count").get_attribute("data-assessed")
+            )
+            expect(page.locator("#assessment-freshness")).to_contain_text("数据更新于")
+        if step == "cockpit":
+            for chart in ("chart-levels", "chart-trend", "chart-studios"):
+                expect(page.locator(f"#{chart}")).to_be_attached()
+            figures["cockpit"] = int(
+                page.locator("[data-assessed]").first.get_attribute("data-assessed")
+            )
+            expect(page.locator("#overview-freshness")).to_contain_text("数据更新于")
+            page.locator("details summary", has_text="查看数据表").first.click()
+            shoot(page, role, f"{number:02d}-{step}-table")
+        back_to_dashboard(page)
+    assert figures["cockpit"] == figures["overview"], figures
+    return figures

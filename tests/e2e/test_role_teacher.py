@@ -38,7 +38,9 @@ def test_teacher_reaches_every_feature_from_her_dashboard(page):
 
     # The catalogue (filters folded on a phone).
     roles.back_to_dashboard(page)
-    page.locator("#teacher-work").get_by_role("link", name=re.compile("课程目录")).click()
+    page.locator("#teacher-work").get_by_role(
+        "link", name=re.compile("课程目录")
+    ).click()
     roles.visit(page, role, "04-catalogue", axe=True)
     more = page.locator("#more-filters")
     if roles.size_name(page) == "phone":
@@ -48,7 +50,9 @@ def test_teacher_reaches_every_feature_from_her_dashboard(page):
 
     # Her learning: continue the course she enrolled in.
     roles.back_to_dashboard(page)
-    page.locator("#teacher-work").get_by_role("link", name=re.compile("我的学习")).click()
+    page.locator("#teacher-work").get_by_role(
+        "link", name=re.compile("我的学习")
+    ).click()
     roles.visit(page, role, "05-learning", axe=True)
     page.locator("#my-courses").get_by_role("link", name="数据驱动的精准教学").click()
     expect(page.locator("h1")).to_contain_text("数据驱动的精准教学")
@@ -59,12 +63,16 @@ def test_teacher_reaches_every_feature_from_her_dashboard(page):
     roles.visit(page, role, "06-credits", axe=True)
     expect(page.locator("main")).to_contain_text("人工智能助力课堂教学")
     roles.back_to_dashboard(page)
-    page.locator("#teacher-work").get_by_role("link", name=re.compile("我的证书")).click()
+    page.locator("#teacher-work").get_by_role(
+        "link", name=re.compile("我的证书")
+    ).click()
     roles.visit(page, role, "07-credentials", axe=True)
 
     # Portrait, evidence and sharing.
     roles.back_to_dashboard(page)
-    page.locator("#teacher-work").get_by_role("link", name=re.compile("我的画像")).click()
+    page.locator("#teacher-work").get_by_role(
+        "link", name=re.compile("我的画像")
+    ).click()
     roles.visit(page, role, "08-portrait", axe=True)
     roles.radar_labels_fit(page)
     page.get_by_role("link", name="我的成果").click()
@@ -76,7 +84,9 @@ def test_teacher_reaches_every_feature_from_her_dashboard(page):
 
     # A studio activity happening now: she checks in with the code.
     roles.back_to_dashboard(page)
-    page.locator("#teacher-work").get_by_role("link", name=re.compile("双名工作室")).click()
+    page.locator("#teacher-work").get_by_role(
+        "link", name=re.compile("双名工作室")
+    ).click()
     roles.visit(page, role, "11-studios", axe=True)
     page.get_by_role("link", name="数据驱动名师工作室").first.click()
     roles.visit(page, role, "12-studio")
