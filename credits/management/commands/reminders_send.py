@@ -25,6 +25,8 @@ class Command(BaseCommand):
             try:
                 on = datetime.date.fromisoformat(options["date"])
             except ValueError as exc:
-                raise CommandError("日期格式应为 YYYY-MM-DD，例如 2026-10-01。") from exc
+                raise CommandError(
+                    "日期格式应为 YYYY-MM-DD，例如 2026-10-01。"
+                ) from exc
         sent = compliance_reminders_send(on=on)
         self.stdout.write(f"已发送学时提醒 {sent} 条（站内消息与邮件）。")
