@@ -53,7 +53,13 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package-lock.json
 	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test-deps: $(INTEROP)/node_modules/.installed
+# axe-core for the accessibility checks of the browser journeys.
+AXE := tests/e2e/axe
+$(AXE)/node_modules/.installed: $(AXE)/package-lock.json
+	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-deps: $(INTEROP)/node_modules/.installed $(AXE)/node_modules/.installed
 	$(call apt_ensure,$(APT_TEST))
 
 # The whole suite, against this machine's PostgreSQL and Redis. A skipped
@@ -73,11 +79,11 @@ lint: install
 # Rebuild the compiled translations after editing locale/*/django.po.
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=static_collected --no-obsolete
-	$(PY) manage.py compilemessages -l en --ignore=.venv
+	$(PY) manage.py compilemessages --ignore=.venv
 
 # District-scale benchmarks against PostgreSQL and gunicorn (see bench/README.md).
 bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules
+	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules $(AXE)/node_modules

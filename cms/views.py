@@ -1,6 +1,7 @@
 """The role-aware landing page after login."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -41,4 +42,71 @@ def dashboard(request):
         )
     if context["is_admin"] or context["is_hr"]:
         context["summary"] = selectors.organisation_summary(user=user)
+    context.update(_work_of(user, roles))
     return render(request, "dashboard.html", context)
+
+
+def _work_of(user, roles) -> dict:
+    """Where a trainer's and a studio leader's work starts: her courses with
+    what waits for grading, her sessions' check-in screens, her studios."""
+    import datetime
+
+    from cms.studios.models import Activity, Membership, StudioPage
+    from portfolios.models import EvidenceReview
+    from training.courses.models import CoursePage, CourseSession, Submission
+
+    out = {}
+    reviews = EvidenceReview.objects.filter(
+        reviewer=user, status=EvidenceReview.Status.REQUESTED
+    ).count()
+    courses = list(
+        CoursePage.objects.live()
+        .filter(trainers=user)
+        .annotate(
+            waiting=Count(
+                "enrolments__submission",
+                filter=Q(
+                    enrolments__submission__status=Submission.Status.SUBMITTED,
+                    enrolments__submission__offline=False,
+                ),
+            )
+        )
+        .order_by("title")
+    )
+    if Role.TRAINER in roles or courses:
+        now = timezone.now()
+        out["trainer"] = {
+            "courses": courses,
+            "waiting": sum(c.waiting for c in courses),
+            "sessions": list(
+                CourseSession.objects.filter(
+                    course__in=courses,
+                    ends_at__gte=now - datetime.timedelta(hours=12),
+                    starts_at__lte=now + datetime.timedelta(days=30),
+                )
+                .select_related("course")
+                .order_by("starts_at")[:10]
+            ),
+            "reviews": reviews,
+        }
+    studios = list(
+        StudioPage.objects.live()
+        .filter(leader=user)
+        .annotate(
+            applications=Count(
+                "memberships",
+                filter=Q(memberships__status=Membership.Status.APPLIED),
+            )
+        )
+        .order_by("title")
+    )
+    if studios:
+        now = timezone.now()
+        for studio in studios:
+            studio.upcoming = list(
+                Activity.objects.filter(
+                    studio=studio, ends_at__gte=now - datetime.timedelta(hours=12)
+                ).order_by("starts_at")[:5]
+            )
+        out["leader"] = {"studios": studios, "reviews": reviews}
+    return out

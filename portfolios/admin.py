@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import DeletionRequest
 from .services import teacher_data_erase
@@ -12,11 +14,13 @@ class DeletionRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["teacher", "reason", "requested_at", "status", "handled_at"]
     actions = ["erase"]
 
-    @admin.action(description="删除所选教师的个人数据（账本记录依法保留）")
+    @admin.action(
+        description=gettext_lazy("删除所选教师的个人数据（账本记录依法保留）")
+    )
     def erase(self, request, queryset):
         for item in queryset.filter(status=DeletionRequest.Status.PENDING):
             teacher_data_erase(item.teacher)
             item.status = DeletionRequest.Status.DONE
             item.handled_at = timezone.now()
             item.save(update_fields=["status", "handled_at"])
-        messages.success(request, "已处理。")
+        messages.success(request, _("已处理。"))

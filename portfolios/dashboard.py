@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts import scoping
@@ -20,6 +21,7 @@ from cms.accounts.models import CareerStage, Organisation, Subject
 from cms.exports import table_response
 from training.framework import FRAMEWORK_CODE
 from training.models import AssessmentResult, Competency
+from training.selectors import latest_results_in
 
 from .models import Portrait
 
@@ -47,13 +49,76 @@ def _json_means(portraits, field: str) -> dict[str, Decimal]:
     return {k: (sum(v) / len(v)).quantize(Decimal("0.01")) for k, v in sums.items()}
 
 
+def studio_members_in(teachers) -> int:
+    """Teachers who are current members of a studio."""
+    from cms.studios.models import Membership
+
+    return (
+        Membership.objects.filter(teacher__in=teachers, status="active")
+        .values("teacher")
+        .distinct()
+        .count()
+    )
+
+
+def studio_participants_in(teachers) -> int:
+    """Teachers who took part in a studio activity: checked in on the site, or
+    holding a studio-activity record in the credit ledger (activities before
+    the platform, or recognised by HR)."""
+    from cms.studios.models import Registration
+    from credits.models import CreditRecord
+
+    return (
+        teachers.order_by()
+        .filter(
+            Q(
+                pk__in=Registration.objects.filter(checked_in_at__isnull=False).values(
+                    "teacher_id"
+                )
+            )
+            | Q(
+                pk__in=CreditRecord.objects.filter(
+                    kind="studio_activity", hours__gt=0
+                ).values("teacher_id")
+            )
+        )
+        .count()
+    )
+
+
+def inputs_version() -> str:
+    """Changes whenever an input of the live figures changes: a result (or
+    its removal), a ledger record, a check-in, a membership. One query."""
+    from cms.studios.models import Membership, Registration
+    from credits.models import CreditRecord
+    from training.services import RESULTS_VERSION_KEY
+
+    tables = {
+        "results": AssessmentResult._meta.db_table,
+        "ledger": CreditRecord._meta.db_table,
+        "registrations": Registration._meta.db_table,
+        "members": Membership._meta.db_table,
+    }
+    sql = (
+        f"SELECT (SELECT max(id) FROM {tables['results']}),"  # noqa: S608
+        f" (SELECT max(id) FROM {tables['ledger']}),"
+        f" (SELECT count(checked_in_at) FROM {tables['registrations']}),"
+        f" (SELECT max(checked_in_at) FROM {tables['registrations']}),"
+        f" (SELECT count(*) FROM {tables['members']} WHERE status = 'active'),"
+        f" (SELECT max(id) FROM {tables['members']})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return f"{cache.get(RESULTS_VERSION_KEY, 0)}." + ".".join(str(v) for v in row)
+
+
 def dashboard_data(teachers) -> dict:
     portraits = Portrait.objects.filter(teacher__in=teachers)
     total = teachers.count()
     if total < MIN_GROUP:
         return {"total": total, "suppressed": True}
     figures = portraits.aggregate(
-        assessed=Count("teacher", filter=Q(assessments__gt=0)),
         behind=Count("teacher", filter=Q(credits_behind=True)),
         credentialed=Count("teacher", filter=Q(credentials__gt=0)),
         with_goals=Count("teacher", filter=Q(goals_open__gt=0)),
@@ -62,6 +127,15 @@ def dashboard_data(teachers) -> dict:
         computed=Count("teacher"),
         updated=Max("computed_at"),
     )
+    # Read live, with the same definitions as the assessment overview and the
+    # studio pages (portrait rows are recomputed nightly and may lag).
+    latest = latest_results_in(teachers=teachers).order_by()
+    assessed_by_school = dict(
+        latest.values("teacher__school_id")
+        .annotate(n=Count("id"))
+        .values_list("teacher__school_id", "n")
+    )
+    figures["assessed"] = sum(assessed_by_school.values())
     names = dict(
         Competency.objects.filter(framework__code=FRAMEWORK_CODE).values_list(
             "code", "name"
@@ -76,38 +150,49 @@ def dashboard_data(teachers) -> dict:
         .annotate(n=Count("id"), mean=Avg("overall_score"))
         .order_by("term")
     )
-    schools = list(
-        portraits.values("teacher__school_id", "teacher__school__name")
-        .annotate(
-            n=Count("teacher"),
-            assessed=Count("teacher", filter=Q(assessments__gt=0)),
+    by_school = {
+        row["teacher__school_id"]: row
+        for row in portraits.values("teacher__school_id").annotate(
             behind=Count("teacher", filter=Q(credits_behind=True)),
             hours=Avg("cycle_hours"),
         )
-        .order_by("teacher__school__name")
-    )
-    from cms.studios.models import Membership, Registration
-
-    studio_members = (
-        Membership.objects.filter(teacher__in=teachers, status="active")
-        .values("teacher")
-        .distinct()
-        .count()
-    )
-    studio_attendees = (
-        Registration.objects.filter(teacher__in=teachers, checked_in_at__isnull=False)
-        .values("teacher")
-        .distinct()
-        .count()
-    )
+    }
+    schools = [
+        {
+            "school_id": row["school_id"],
+            "teacher__school__name": row["school__name"],
+            "n": row["n"],
+            "assessed": assessed_by_school.get(row["school_id"], 0),
+            "behind": by_school.get(row["school_id"], {}).get("behind", 0),
+            "hours": by_school.get(row["school_id"], {}).get("hours"),
+        }
+        for row in teachers.order_by()
+        .values("school_id", "school__name")
+        .annotate(n=Count("id"))
+        .order_by("school__name")
+    ]
+    studio_members = studio_members_in(teachers)
+    studio_attendees = studio_participants_in(teachers)
     hidden = sum(1 for s in schools if s["n"] < MIN_GROUP)
     schools = [s for s in schools if s["n"] >= MIN_GROUP]
 
     def pct(n):
         return round(n * 100 / total) if total else 0
 
+    from training.models import Framework
+    from training.selectors import level_distribution
+
+    framework = Framework.objects.filter(code="jyt0646-2022").first()
+    distribution = (
+        level_distribution(teachers=teachers, framework=framework)
+        if framework
+        else None
+    )
     return {
         "suppressed": False,
+        "as_of": timezone.now(),
+        "distribution": distribution,
+        "studio_attendees": studio_attendees,
         "total": total,
         "figures": figures,
         "percent": {
@@ -146,7 +231,7 @@ def _list_holds(field: str, value: str) -> Q:
 
 
 def _filtered(request):
-    teachers = scoping.teachers_visible_to(request.user).exclude(user=request.user)
+    teachers = scoping.teachers_visible_to(request.user)
     schools = (
         scoping.organisations_visible_to(request.user)
         .filter(kind="school")
@@ -168,22 +253,67 @@ PORTRAITS_VERSION_KEY = "portraits-version"
 
 
 def cached_dashboard(request, teachers) -> dict:
-    """Per user and filters, until the next full recompute or a new assessment
-    result (both bump a version in the cache), and at most ten minutes."""
-    from training.selectors import results_version
-
+    """Per user and filters, until the next full recompute or a change of any
+    input of the live figures (see inputs_version), and at most ten minutes."""
     filters = "&".join(
         f"{k}={request.GET.get(k, '')}" for k in ("school", "subject", "stage")
     )
     key = (
         f"overview:{request.user.pk}:{filters}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:"
-        f"{results_version()}"
+        f"{inputs_version()}"
     )
     data = cache.get(key)
     if data is None:
         data = dashboard_data(teachers)
         cache.set(key, data, 600)
     return data
+
+
+def overview_charts(data: dict) -> dict:
+    """The 驾驶舱's charts, drawn from the figures on the page."""
+    from cms.charts import bars_svg, level_chart, line_svg
+    from training.framework import term_label
+
+    if data.get("suppressed"):
+        return {}
+    charts = {
+        "levels": level_chart(data.get("distribution"), element_id="chart-levels")
+    }
+    if data["trend"]:
+        charts["trend"] = line_svg(
+            points=[(term_label(t["term"]), t["mean"]) for t in data["trend"]],
+            title=_("各学期自我测评平均总分"),
+            desc=_("每学期完成的测评的平均总分（1 至 5 分）。"),
+            element_id="chart-trend",
+        )
+    if data["schools"]:
+        charts["credits"] = bars_svg(
+            rows=[
+                (
+                    s["teacher__school__name"],
+                    round((s["n"] - s["behind"]) * 100 / s["n"]) if s["n"] else 0,
+                )
+                for s in data["schools"]
+            ],
+            maximum=100,
+            unit="%",
+            title=_("各校学时进度正常的教师比例"),
+            desc=_("按学校统计本周期学时进度不落后的教师占比。"),
+            element_id="chart-credits",
+        )
+    percent = data["percent"]
+    charts["studios"] = bars_svg(
+        rows=[
+            (_("工作室成员"), percent["studio_members"]),
+            (_("参加过工作室活动"), percent["studio_attendees"]),
+        ],
+        maximum=100,
+        unit="%",
+        title=_("双名工作室辐射面"),
+        desc=_("管辖范围内是工作室成员、参加过工作室活动的教师占比。"),
+        element_id="chart-studios",
+    )
+    return charts
 
 
 @login_required
@@ -198,6 +328,7 @@ def org_overview(request):
         "portfolios/overview.html",
         {
             **data,
+            "charts": overview_charts(data),
             "schools_choice": schools.values_list("id", "name")[:500],
             "subjects": Subject.choices,
             "stages": CareerStage.choices,

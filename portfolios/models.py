@@ -206,13 +206,18 @@ class DeletionRequest(models.Model):
         "accounts.TeacherProfile",
         on_delete=models.CASCADE,
         related_name="deletion_requests",
+        verbose_name=_("教师"),
     )
     reason = models.TextField(_("说明"), blank=True)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("数据删除申请")
+        verbose_name_plural = _("数据删除申请")
 
     def __str__(self) -> str:
         return f"deletion request {self.pk}"

@@ -3,6 +3,8 @@ log, data download and deletion requests; HR's scoped view of a teacher."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -110,17 +112,49 @@ def goal_delete(request, pk):
 # --- evidence and reviews ------------------------------------------------------
 
 
-def reviewers_for(teacher):
-    """Trainers and studio leaders whose scope covers her school (or everyone's)."""
+def reviewers_for(teacher) -> list[SimpleNamespace]:
+    """Who she may ask: trainers and studio leaders whose scope covers her
+    school (or everyone's), and the leaders of the studios she belongs to
+    (whatever their role's scope). Each once: user_id, user, role label."""
+    from cms.studios.models import Membership
+
     path = teacher.school.path
     prefixes = [path[:n] for n in range(4, len(path) + 1, 4)]
-    return (
+    out: dict[int, SimpleNamespace] = {}
+    for assignment in (
         RoleAssignment.objects.filter(role__in=[Role.TRAINER, Role.STUDIO_LEADER])
         .filter(Q(organisation__isnull=True) | Q(organisation__path__in=prefixes))
         .exclude(user=teacher.user)
         .select_related("user")
         .order_by("role", "user__last_name", "user__first_name", "user__email")
-    )
+    ):
+        out.setdefault(
+            assignment.user_id,
+            SimpleNamespace(
+                user_id=assignment.user_id,
+                user=assignment.user,
+                get_role_display=assignment.get_role_display(),
+            ),
+        )
+    for membership in (
+        Membership.objects.filter(
+            teacher=teacher,
+            status=Membership.Status.ACTIVE,
+            studio__live=True,
+        )
+        .exclude(studio__leader=teacher.user)
+        .select_related("studio__leader")
+        .order_by("studio__title")
+    ):
+        leader = membership.studio.leader
+        label = _("%(studio)s主持人") % {"studio": membership.studio.title}
+        if leader.pk in out:
+            out[leader.pk].get_role_display = label
+        else:
+            out[leader.pk] = SimpleNamespace(
+                user_id=leader.pk, user=leader, get_role_display=label
+            )
+    return list(out.values())
 
 
 @teacher_required
@@ -166,7 +200,20 @@ def evidence_request_review(request, pk):
         return redirect("evidence_list")
     try:
         with transaction.atomic():
-            EvidenceReview.objects.create(evidence=evidence, reviewer=reviewer)
+            # Asking again someone who declined re-opens that request (one row
+            # per reviewer and piece, not a declined one and a new one).
+            reopened = EvidenceReview.objects.filter(
+                evidence=evidence,
+                reviewer=reviewer,
+                status=EvidenceReview.Status.DECLINED,
+            ).update(
+                status=EvidenceReview.Status.REQUESTED,
+                comment="",
+                reviewed_at=None,
+                requested_at=timezone.now(),
+            )
+            if not reopened:
+                EvidenceReview.objects.create(evidence=evidence, reviewer=reviewer)
     except IntegrityError:
         messages.info(request, _("已经请这位老师评价过这份成果，正在等待评价。"))
         return redirect("evidence_list")
@@ -343,7 +390,17 @@ def shared_portrait(request, token):
         .first()
     )
     if link is None:
-        raise Http404
+        # The site's own 404 page (also under DEBUG), saying what happened.
+        return render(
+            request,
+            "404.html",
+            {
+                "reason": _(
+                    "这个分享链接已停用或不存在。请向分享给您的老师索取新的链接。"
+                )
+            },
+            status=404,
+        )
     data = selectors.portrait_data(link.teacher, sections=link.sections, refresh=False)
     viewer = request.user if request.user.is_authenticated else None
     if viewer is None or viewer.pk != link.teacher.user_id:

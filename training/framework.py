@@ -40,3 +40,16 @@ def next_term_start(day: datetime.date) -> datetime.date:
     if start.month == 8:
         return datetime.date(start.year + 1, 2, 1)
     return datetime.date(start.year, 8, 1)
+
+
+def term_label(term: str) -> str:
+    """'2026秋' as the reader's language has it: 2026秋 / Autumn 2026."""
+    from django.utils.translation import gettext
+
+    term = str(term or "")
+    year, season = term[:-1].rstrip("-"), term[-1:]
+    if season == "秋" and year.isdigit():
+        return gettext("%(year)s秋") % {"year": year}
+    if season == "春" and year.isdigit():
+        return gettext("%(year)s春") % {"year": year}
+    return term

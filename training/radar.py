@@ -24,6 +24,34 @@ class RadarGeometry:
     series: list[list[tuple[float, float]]]
 
 
+LABEL_FONT = 12
+
+
+def label_lines(text: str, per_line: int = 6) -> list[str]:
+    """A dimension name in at most two short lines ("数字技术知识" /
+    "与技能"); Latin text breaks at spaces."""
+    text = str(text)
+    if " " in text:
+        words, lines, line = text.split(), [], ""
+        for word in words:
+            if line and len(line) + 1 + len(word) > per_line * 2:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+        return lines[:2] if len(lines) <= 2 else [lines[0], " ".join(lines[1:])]
+    if len(text) <= per_line:
+        return [text]
+    half = (len(text) + 1) // 2
+    return [text[:half], text[half:]]
+
+
+def text_width(text: str, font_size: float) -> float:
+    """Wide enough for CJK (one em a character) and Latin (about 0.6 em)."""
+    return sum(font_size if ord(ch) > 0x2E80 else font_size * 0.6 for ch in text)
+
+
 def _point(centre: float, radius: float, index: int, count: int, value: float):
     angle = -math.pi / 2 + 2 * math.pi * index / count
     r = radius * value / SCALE_MAX
@@ -69,18 +97,41 @@ SERIES_STYLES = [
 ]
 
 
+def _margins(g: RadarGeometry, font_size: float) -> tuple[float, float]:
+    """How far labels reach beyond the square: (left/right, top/bottom)."""
+    reach_x = reach_y = 4.0
+    for x, y, text, anchor in g.labels:
+        lines = label_lines(text)
+        width = max(text_width(line, font_size) for line in lines)
+        if anchor == "start":
+            reach_x = max(reach_x, x + width - g.size)
+        elif anchor == "end":
+            reach_x = max(reach_x, width - x)
+        else:
+            reach_x = max(reach_x, width / 2 - x, x + width / 2 - g.size)
+        height = font_size * 1.2 * len(lines)
+        reach_y = max(reach_y, height / 2 - y, y + height / 2 - g.size)
+    return reach_x + 6, reach_y + 6
+
+
 def radar_svg(
     *,
     labels: list[str],
     series: list[list],
     title: str,
     series_names: list[str] | None = None,
+    element_id: str = "radar-title",
 ) -> str:
+    """Labels are wrapped and the viewBox widened so that none is clipped,
+    on a phone or a desktop."""
     g = radar_geometry(labels=labels, series=series)
+    mx, my = _margins(g, LABEL_FONT)
+    width, height = g.size + 2 * mx, g.size + 2 * my
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {g.size} {g.size}" '
-        f'role="img" aria-labelledby="radar-title" class="radar">',
-        f'<title id="radar-title">{escape(title)}</title>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="{-mx:.1f} {-my:.1f} {width:.1f} {height:.1f}" '
+        f'role="img" aria-labelledby="{element_id}" class="radar">',
+        f'<title id="{element_id}">{escape(title)}</title>',
     ]
     for ring in g.rings:
         parts.append(
@@ -99,9 +150,15 @@ def radar_svg(
             f'stroke="{colour}" stroke-width="2"{dash}><title>{name}</title></polygon>'
         )
     for x, y, text, anchor in g.labels:
+        lines = label_lines(text)
+        first = y - LABEL_FONT * 1.2 * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{x}" y="{first + LABEL_FONT * 1.2 * n:.1f}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{x}" y="{y}" text-anchor="{anchor}" dominant-baseline="middle" '
-            f'font-size="12" fill="#1f2933">{escape(text)}</text>'
+            f'<text text-anchor="{anchor}" dominant-baseline="middle" '
+            f'font-size="{LABEL_FONT}" fill="#1f2933">{spans}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -115,16 +172,26 @@ def radar_drawing(
     from reportlab.lib import colors
 
     g = radar_geometry(labels=labels, series=series, size=size)
+    font_size = 8
+    mx, my = _margins(g, font_size)
 
     def flip(points):
-        return [coord for x, y in points for coord in (x, size - y)]
+        return [coord for x, y in points for coord in (x + mx, size + my - y)]
 
-    drawing = Drawing(size, size)
+    drawing = Drawing(size + 2 * mx, size + 2 * my)
     grey = colors.HexColor("#d9e2ec")
     for ring in g.rings:
         drawing.add(Polygon(flip(ring), strokeColor=grey, fillColor=None))
     for x, y in g.spokes:
-        drawing.add(Line(g.centre, size - g.centre, x, size - y, strokeColor=grey))
+        drawing.add(
+            Line(
+                g.centre + mx,
+                size + my - g.centre,
+                x + mx,
+                size + my - y,
+                strokeColor=grey,
+            )
+        )
     for index, shape in reversed(list(enumerate(g.series))):
         colour, opacity = SERIES_STYLES[min(index, len(SERIES_STYLES) - 1)]
         fill = colors.HexColor(colour)
@@ -140,14 +207,17 @@ def radar_drawing(
         )
     anchors = {"start": "start", "end": "end", "middle": "middle"}
     for x, y, text, anchor in g.labels:
-        drawing.add(
-            String(
-                x,
-                size - y - 3,
-                text,
-                fontName=font_name,
-                fontSize=8,
-                textAnchor=anchors[anchor],
+        lines = label_lines(text)
+        first = y - font_size * 1.2 * (len(lines) - 1) / 2
+        for n, line in enumerate(lines):
+            drawing.add(
+                String(
+                    x + mx,
+                    size + my - (first + font_size * 1.2 * n) - 3,
+                    line,
+                    fontName=font_name,
+                    fontSize=font_size,
+                    textAnchor=anchors[anchor],
+                )
             )
-        )
     return drawing

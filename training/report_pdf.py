@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -16,7 +17,10 @@ from cms.pdf import cjk_font, grid_table_style
 from .radar import radar_drawing
 
 
-def report_pdf_render(*, report: dict, teacher_name: str, school_name: str) -> bytes:
+def report_pdf_render(
+    *, report: dict, teacher_name: str, school_name: str, link_base: str = ""
+) -> bytes:
+    """`link_base` (the site's address) makes each recommendation a link."""
     font = cjk_font()
     styles = {
         "title": ParagraphStyle(
@@ -76,10 +80,22 @@ def report_pdf_render(*, report: dict, teacher_name: str, school_name: str) -> b
     if report["recommendations"]:
         story.append(Paragraph("推荐学习", styles["h2"]))
         for resource in report["recommendations"]:
+            url = resource.url
+            if url.startswith("/"):
+                url = link_base.rstrip("/") + url
+            title = escape(resource.title)
+            if url.startswith(("http://", "https://")):
+                title = f'<a href="{escape(url)}" color="#1d4ed8">{title}</a>'
             story.append(
                 Paragraph(
-                    f"{resource.kind_label} · {resource.title}"
-                    + (f"（{resource.provider}）" if resource.provider else ""),
+                    f"{escape(resource.kind_label)} · {title}"
+                    + (f"（{escape(resource.provider)}）" if resource.provider else "")
+                    + (
+                        f"<br/>推荐理由：对应待提升的指标 {escape('、'.join(resource.reasons))}"
+                        if resource.reasons
+                        else ""
+                    )
+                    + (f"<br/>{escape(url)}" if url else ""),
                     styles["body"],
                 )
             )

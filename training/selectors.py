@@ -185,13 +185,18 @@ def resource_kind_labels() -> dict[str, str]:
     return {kind.value: str(kind.label) for kind in LearningResource.Kind}
 
 
-def resources_for_indicators(*, indicator_ids: list[int], limit: int) -> list:
-    """Active curated resources aligned to the indicators, those covering more
-    of them first."""
+def resources_for_indicators(
+    *, indicator_ids: list[int], limit: int, exclude_titles=()
+) -> list:
+    """Active curated resources with a link, aligned to the indicators, those
+    covering more of them first. One without a link leads nowhere and is never
+    offered."""
     if limit <= 0:
         return []
     return list(
         LearningResource.objects.filter(is_active=True, indicators__in=indicator_ids)
+        .exclude(url="")
+        .exclude(title__in=list(exclude_titles))
         .annotate(matches=Count("indicators"))
         .order_by("-matches", "kind", "title")
         .prefetch_related("indicators")[:limit]

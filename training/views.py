@@ -270,6 +270,7 @@ def assessment_result_pdf(request, pk: int):
         report=report,
         teacher_name=result.teacher.real_name,
         school_name=result.teacher.school.name,
+        link_base=request.build_absolute_uri("/"),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from cms.accounts import scoping
 from cms.accounts import selectors as account_selectors
@@ -37,6 +38,7 @@ def _distribution(request):
         distribution = selectors.level_distribution(
             teachers=teachers, framework=framework
         )
+        distribution["as_of"] = timezone.now()
         cache.set(key, distribution, 600)
     return {
         "distribution": distribution,
@@ -55,6 +57,11 @@ def org_assessment(request):
     params = request.GET.copy()
     params.pop("page", None)
     context["querystring"] = params.urlencode()
+    from cms.charts import level_chart
+
+    context["level_chart"] = level_chart(
+        context["distribution"], element_id="chart-levels"
+    )
     return render(request, "training/org_assessment.html", context)
 
 

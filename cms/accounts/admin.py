@@ -1,11 +1,14 @@
 """Platform admins edit the organisation tree and roles in the Django admin."""
 
+import allauth.mfa.admin  # noqa: F401  (registers Authenticator; replaced below)
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import Organisation, RoleAssignment, TeacherProfile, User
+from .models import Organisation, RoleAssignment, TeacherProfile, TwoFactorDevice, User
 
 
 @admin.register(Organisation)
@@ -34,3 +37,29 @@ class TeacherProfileAdmin(admin.ModelAdmin):
     list_select_related = ("school",)
     autocomplete_fields = ("school", "user")
     readonly_fields = ("national_id_last4",)
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    raw_id_fields = ("user",)
+    list_display = ("owner", "kind", "created", "last_used")
+    list_filter = ("type",)
+
+    @admin.display(description=_("用户"), ordering="user")
+    def owner(self, obj):
+        return obj.user
+
+    @admin.display(description=_("类型"), ordering="type")
+    def kind(self, obj):
+        return obj.get_type_display()
+
+    @admin.display(description=_("创建时间"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("最近使用"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at

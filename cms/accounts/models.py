@@ -1,5 +1,6 @@
 """People, the organisation tree and roles: the identity layer every app imports."""
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -307,3 +308,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TwoFactorDevice(Authenticator):
+    """allauth's authenticator under a Chinese name in the Django admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("两步验证设备")
+        verbose_name_plural = _("两步验证设备")

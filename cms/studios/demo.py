@@ -8,7 +8,13 @@ from django.utils import timezone
 from cms.accounts.models import Organisation, Role, RoleAssignment, TeacherProfile
 
 from . import services
-from .models import Activity, Membership, StudioArticlePage, StudioPage
+from .models import (
+    Activity,
+    Membership,
+    Registration,
+    StudioArticlePage,
+    StudioPage,
+)
 
 
 def _publish(studio, page, user):
@@ -18,7 +24,11 @@ def _publish(studio, page, user):
 
 
 def seed_studios() -> str:
-    if StudioPage.objects.exists():
+    existing = StudioPage.objects.order_by("pk").first()
+    if existing is not None:
+        added = _activities_to_try(existing)
+        if added:
+            return f"工作室已存在；新增可当场体验的活动 {added} 个。"
         return "工作室已存在，未做改动。"
     leader_role = (
         RoleAssignment.objects.filter(role=Role.STUDIO_LEADER)
@@ -67,7 +77,7 @@ def seed_studios() -> str:
         page = StudioArticlePage(title=title, kind=kind, body=body)
         _publish(studio, page, writer)
     now = timezone.now()
-    Activity.objects.create(
+    coming = Activity.objects.create(
         studio=studio,
         title="函数单元集体备课",
         kind="集体备课",
@@ -77,7 +87,7 @@ def seed_studios() -> str:
         capacity=30,
         hours=3,
     )
-    Activity.objects.create(
+    online = Activity.objects.create(
         studio=studio,
         title="数据支持的分层作业公开课",
         kind="公开课",
@@ -103,4 +113,68 @@ def seed_studios() -> str:
     )
     for teacher in teachers[:8]:
         services.check_in(activity=today, teacher=teacher, code=today.code)
+    coming.indicators.set(_indicators(["3.3.2", "5.2.1"]))
+    online.indicators.set(_indicators(["3.2.3", "3.3.3"]))
+    _activities_to_try(studio)
     return "工作室新增 1 个（含成员、文章与活动，8 人已签到）。"
+
+
+def _indicators(codes):
+    from training.framework import FRAMEWORK_CODE
+    from training.models import Competency
+
+    return Competency.objects.filter(framework__code=FRAMEWORK_CODE, code__in=codes)
+
+
+def _activities_to_try(studio) -> int:
+    """What lets a newcomer try check-in today: an activity happening now
+    (the demo teacher registered; its code is on the leader's activity page)
+    and one from last month with its attendance. Added once."""
+    now = timezone.now()
+    added = 0
+    teacher = TeacherProfile.objects.filter(staff_number="DH01001").first()
+    if not Activity.objects.filter(
+        studio=studio, title="听评课：数据看板进课堂"
+    ).exists():
+        today = Activity.objects.create(
+            studio=studio,
+            title="听评课：数据看板进课堂",
+            kind="听评课",
+            starts_at=now - datetime.timedelta(minutes=30),
+            ends_at=now + datetime.timedelta(hours=3),
+            place="东湖区实验小学 录播教室",
+            capacity=40,
+            hours=2,
+        )
+        today.indicators.set(_indicators(["3.3.3", "5.1.2"]))
+        if teacher is not None:
+            Registration.objects.get_or_create(activity=today, teacher=teacher)
+        added += 1
+    if not Activity.objects.filter(
+        studio=studio, title="上月集体备课：作业分层设计"
+    ).exists():
+        past = Activity.objects.create(
+            studio=studio,
+            title="上月集体备课：作业分层设计",
+            kind="集体备课",
+            starts_at=now - datetime.timedelta(days=30),
+            ends_at=now - datetime.timedelta(days=30, hours=-2),
+            place="东湖区教师发展中心 305 室",
+            capacity=30,
+            hours=2,
+        )
+        past.indicators.set(_indicators(["3.1.3", "5.2.1"]))
+        members = TeacherProfile.objects.filter(
+            studio_memberships__studio=studio,
+            studio_memberships__status=Membership.Status.ACTIVE,
+        ).order_by("staff_number")[:6]
+        for member in members:
+            Registration.objects.get_or_create(
+                activity=past,
+                teacher=member,
+                defaults={
+                    "checked_in_at": past.starts_at + datetime.timedelta(minutes=5)
+                },
+            )
+        added += 1
+    return added

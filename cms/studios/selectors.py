@@ -188,7 +188,9 @@ def activities_for_indicators(
     if not indicator_ids:
         return []
     activities = Activity.objects.filter(
-        indicators__in=indicator_ids, starts_at__gte=timezone.now()
+        indicators__in=indicator_ids,
+        starts_at__gte=timezone.now(),
+        studio__live=True,
     ).select_related("studio")
     if teacher_id is not None:
         activities = activities.exclude(
@@ -201,3 +203,23 @@ def activities_for_indicators(
         .order_by("starts_at")
         .prefetch_related("indicators")[:limit]
     )
+
+
+def published_pages_for_indicators(
+    *, indicator_ids: list[int], per_kind: int = 2
+) -> list:
+    """Published, public studio articles and resources aligned to the given
+    indicators, newest first (at most ``per_kind`` of each)."""
+    if not indicator_ids or per_kind <= 0:
+        return []
+    found = []
+    for model in (StudioArticlePage, StudioResourcePage):
+        found += list(
+            model.objects.live()
+            .public()
+            .filter(indicators__in=indicator_ids)
+            .distinct()
+            .order_by("-first_published_at")
+            .prefetch_related("indicators")[:per_kind]
+        )
+    return found

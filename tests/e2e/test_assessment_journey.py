@@ -41,8 +41,12 @@ def answer_visible_items(page, choice_index):
 def test_take_leave_resume_finish_and_download(page, tmp_path):
     instrument = make_instrument()
     weakest = instrument.items.get(position=1).indicator
+    # A curated entry with a link: one without would lead nowhere and is
+    # never recommended.
     LearningResource.objects.create(
-        title="数字时代的教师：机遇与挑战", kind="course"
+        title="数字时代的教师：机遇与挑战",
+        kind="course",
+        url="https://basic.smartedu.cn/teacherTraining",
     ).indicators.add(weakest)
     teacher = TeacherFactory(real_name="林晓")
     log_in(page, teacher.user.email)

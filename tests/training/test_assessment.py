@@ -254,9 +254,13 @@ class TestReport:
             instrument.items.filter(position__lte=3).select_related("indicator")
         )
         resource = LearningResource.objects.create(
-            title="学情分析工具实操", kind="course"
+            title="学情分析工具实操", kind="course", url="https://example.org/course"
         )
         resource.indicators.add(weak[0].indicator)
+        # A curated entry without a link leads nowhere: never recommended.
+        LearningResource.objects.create(
+            title="无处可去的课程", kind="course"
+        ).indicators.add(weak[0].indicator)
         unrelated = LearningResource.objects.create(title="无关课程", kind="course")
         unrelated.indicators.add(instrument.items.get(position=20).indicator)
         client.force_login(teacher.user)
@@ -271,6 +275,7 @@ class TestReport:
         ]
         assert "<svg" in html and "五个维度的水平雷达图" in html
         assert "学情分析工具实操" in html and "无关课程" not in html
+        assert "无处可去的课程" not in html
         # What the next level looks like, for a weak indicator.
         assert f"{weak[0].indicator.code} 水平2的做法" in html
 

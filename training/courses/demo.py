@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -105,7 +106,7 @@ QUIZ = [
         "B",
     ),
     (
-        "做成绩分析时，哪些做法有助于看清学生之间的差异？（多选）",
+        "做成绩分析时，哪些做法有助于看清学生之间的差异？",
         "计算每道题的得分率\n画出分数分布图\n只看全班平均分\n按知识点汇总错题",
         "ABD",
     ),
@@ -153,6 +154,8 @@ def _rubric() -> Rubric:
 def seed_courses() -> str:
     index = services.catalogue_ensure()
     if CoursePage.objects.exists():
+        if _video_course(index):
+            return "课程目录已存在；新增视频微课 1 门。"
         return "课程目录已存在，未做改动。"
     trainer = User.objects.filter(email="trainer@example.com").first()
     rubric = _rubric()
@@ -242,7 +245,8 @@ def seed_courses() -> str:
         enrolment = services.course_enrol(course=made[2], teacher=teacher)
         services.lesson_complete(enrolment=enrolment, lesson=made[2].lessons.first())
     completed = _complete_some(made, started=teacher)
-    return f"课程目录：新增 {len(made)} 门课程，{completed} 人次学完结业。"
+    _video_course(index)
+    return f"课程目录：新增 {len(made) + 1} 门课程，{completed} 人次学完结业。"
 
 
 def _complete_some(courses, *, started) -> int:
@@ -270,3 +274,59 @@ def _complete_some(courses, *, started) -> int:
                 services.lesson_complete(enrolment=enrolment, lesson=lesson)
             count += 1
     return count
+
+
+VIDEO_FILE = Path(__file__).resolve().parent / "demo_media" / "demo-lesson.webm"
+VIDEO_SLUG = "course-video-micro"
+
+
+def _video_course(index) -> bool:
+    """A one-hour micro-course whose lesson is a 30-second video, so the
+    no-skip rule can be tried: seeking ahead does not count, watching to the
+    threshold completes the lesson. (The clip was recorded from a canvas in
+    headless Chromium with MediaRecorder, VP8 WebM, 100 KB.) Added once."""
+    from django.core.files import File
+    from wagtail.documents.models import Document
+
+    if CoursePage.objects.filter(slug=VIDEO_SLUG).exists():
+        return False
+    with VIDEO_FILE.open("rb") as handle:
+        video = Document(title="微课视频：学情数据从哪里来")
+        video.file.save("demo-lesson.webm", File(handle), save=True)
+    today = timezone.localdate()
+    course = CoursePage(
+        title="微课：学情数据从哪里来（视频）",
+        slug=VIDEO_SLUG,
+        summary="一节 30 秒的演示视频课：看完视频即完成课时，拖动进度条跳过的部分不计入。",
+        body=[
+            (
+                "text",
+                "<p>视频课时须观看到课程设定的比例才算完成；"
+                "向前拖动进度条跳过的部分不计入观看时长。</p>",
+            )
+        ],
+        mode="online",
+        hours=Decimal("1"),
+        category="信息技术应用",
+        provider="临江市教师发展中心",
+        enrol_opens=today - datetime.timedelta(days=30),
+        enrol_closes=today + datetime.timedelta(days=120),
+        require_lessons=True,
+        video_threshold=90,
+    )
+    course.lessons.add(
+        CourseLesson(
+            sort_order=0,
+            title="学情数据从哪里来（视频）",
+            kind="video",
+            video=video,
+            duration_seconds=30,
+        )
+    )
+    index.add_child(instance=course)
+    course.indicators.set(_indicators(["3.1.1", "3.3.1"]))
+    trainer = User.objects.filter(email="trainer@example.com").first()
+    if trainer is not None:
+        course.trainers.set([trainer])
+    course.save_revision().publish()
+    return True

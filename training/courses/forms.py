@@ -48,8 +48,11 @@ class QuizForm(forms.Form):
             ]
             label = f"{number}. {question.prompt}"
             if question.is_multiple:
+                suffix = str(_("（多选）"))
+                if not question.prompt.rstrip().endswith(("（多选）", suffix)):
+                    label = f"{label}{suffix}"
                 field = forms.MultipleChoiceField(
-                    label=f"{label}（{_('多选')}）",
+                    label=label,
                     choices=choices,
                     widget=forms.CheckboxSelectMultiple,
                     required=False,

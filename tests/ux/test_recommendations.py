@@ -1,0 +1,100 @@
+"""Issue 17 item 4: every recommendation is something she can open and act on
+(a catalogue course, a studio activity, a resource to read), and says why."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cms.studios import services as studio_services
+from cms.studios.models import Activity, StudioArticlePage
+from tests.factories import TeacherFactory
+from tests.factories.courses import make_course
+from tests.factories.training import make_instrument
+from training import services
+from training.models import LearningResource
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def weak_report(district_tree):
+    instrument = make_instrument()
+    teacher = district_tree["teachers"]["SA1"][0]
+    attempt = services.attempt_start(teacher=teacher)
+    services.answers_save(
+        attempt=attempt,
+        answers={
+            i.pk: 1 if i.position <= 3 else 4 for i in attempt.instrument.items.all()
+        },
+    )
+    result = services.attempt_submit(attempt=attempt)
+    weak = instrument.items.get(position=1).indicator
+    return teacher, result, weak
+
+
+def test_each_recommendation_links_and_names_its_weak_indicator(
+    client, district_tree, weak_report
+):
+    teacher, result, weak = weak_report
+    course = make_course(title="精准教学的学情分析", indicators=[weak.code])
+    studio = studio_services.studio_create(
+        title="数据教学工作室",
+        kind="名师",
+        leader=TeacherFactory(school=district_tree["school_a2"]).user,
+        region=district_tree["dist_a"],
+    )
+    soon = timezone.now() + datetime.timedelta(days=2)
+    activity = Activity.objects.create(
+        studio=studio,
+        title="数据分析集体备课",
+        kind="集体备课",
+        starts_at=soon,
+        ends_at=soon + datetime.timedelta(hours=2),
+        place="会议室",
+    )
+    activity.indicators.add(weak)
+    article = studio.add_child(
+        instance=StudioArticlePage(
+            title="用数据诊断学习难点", kind="研修文章", body="<p>正文</p>"
+        )
+    )
+    article.indicators.add(weak)
+    article.save_revision().publish()
+    LearningResource.objects.create(
+        title="没有链接的课程", kind="course"
+    ).indicators.add(weak)
+
+    client.force_login(teacher.user)
+    html = client.get(reverse("assessment_result", args=[result.pk])).content.decode()
+    section = html.split('class="recommendations"')[1].split("</ul>")[0]
+    items = section.split('<li class="card">')[1:]
+    assert len(items) == 3, section
+    for url, title in (
+        (course.url, "精准教学的学情分析"),
+        (reverse("studio_activity", args=[activity.pk]), "数据分析集体备课"),
+        (article.url, "用数据诊断学习难点"),
+    ):
+        (li,) = [li for li in items if title in li]
+        assert f'href="{url}"' in li
+        assert "推荐理由" in li and f"{weak.code} {weak.name}" in li
+    assert "没有链接的课程" not in html
+    # Each one opens.
+    for url in (course.url, reverse("studio_activity", args=[activity.pk])):
+        assert client.get(url).status_code == 200
+
+    # The portrait offers the same, clickable.
+    portrait = client.get(reverse("my_portrait")).content.decode()
+    recs = portrait.split('id="portrait-recommendations"')[1].split("</ul>")[0]
+    assert f'href="{course.url}"' in recs and "推荐理由" in recs
+
+
+def test_the_pdf_report_links_its_recommendations(client, weak_report):
+    teacher, result, weak = weak_report
+    course = make_course(title="精准教学的学情分析", indicators=[weak.code])
+    client.force_login(teacher.user)
+    pdf = client.get(reverse("assessment_result_pdf", args=[result.pk])).content
+    assert b"/URI" in pdf
+    assert re.search(rb"http://testserver" + re.escape(course.url.encode()), pdf)
