@@ -19,6 +19,9 @@ def test_flattened_chain_answers_like_the_original():
         depth += 1
     assert depth > 1 and flat._fallback._fallback is None
     messages.update(["This field is required.", "第 %(row)s 行：%(message)s", "课程"])
+    # The empty msgid is each catalogue's header (its metadata), not a message
+    # anyone sees; which header answers depends on merge order, not on lookups.
+    messages.discard("")
     assert len(messages) > 100
     for message in messages:
         assert flat.gettext(message) == original.gettext(message), message
