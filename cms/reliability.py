@@ -154,8 +154,7 @@ def enqueue(task, *args, on_failure=None, **options) -> None:
     that was never sent."""
 
     def send():
-        from celery import current_app as app
-
+        app = task.app  # the app the task is bound to (the site's)
         if app.conf.task_always_eager:  # in process: the task's own errors
             task.apply_async(args=args, **options)
             return

@@ -9,6 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,10 +29,14 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         if _has_nul(request):
+            reason = _("链接中含有无效字符（空字符 %00），请检查链接后重试。")
+            if request.path.startswith("/api/"):
+                # API clients get the API's own error shape.
+                return JsonResponse({"detail": reason}, status=400)
             return render(
                 request,
                 "400.html",
-                {"reason": _("链接中含有无效字符（空字符 %00），请检查链接后重试。")},
+                {"reason": reason},
                 status=400,
             )
         return self.get_response(request)

@@ -99,20 +99,6 @@ def seed_studios() -> str:
         hours=2,
         needs_reflection=True,
     )
-    # An activity under way now, where the members have checked in with its
-    # code (the same service as at the door): their attendance is credited.
-    today = Activity.objects.create(
-        studio=studio,
-        title="“一次函数”课例听评课",
-        kind="听评课",
-        starts_at=now - datetime.timedelta(minutes=30),
-        ends_at=now + datetime.timedelta(hours=1),
-        place="东湖区实验小学 录播教室",
-        capacity=30,
-        hours=2,
-    )
-    for teacher in teachers[:8]:
-        services.check_in(activity=today, teacher=teacher, code=today.code)
     coming.indicators.set(_indicators(["3.3.2", "5.2.1"]))
     online.indicators.set(_indicators(["3.2.3", "3.3.3"]))
     _activities_to_try(studio)
@@ -149,6 +135,19 @@ def _activities_to_try(studio) -> int:
         today.indicators.set(_indicators(["3.3.3", "5.1.2"]))
         if teacher is not None:
             Registration.objects.get_or_create(activity=today, teacher=teacher)
+        # Members already in the room have checked in with its code (the same
+        # service as at the door): their attendance is credited. The demo
+        # teacher is left to try it herself.
+        present = (
+            TeacherProfile.objects.filter(
+                studio_memberships__studio=studio,
+                studio_memberships__status=Membership.Status.ACTIVE,
+            )
+            .exclude(staff_number="DH01001")
+            .order_by("staff_number")[:8]
+        )
+        for member in present:
+            services.check_in(activity=today, teacher=member, code=today.code)
         added += 1
     if not Activity.objects.filter(
         studio=studio, title="上月集体备课：作业分层设计"

@@ -253,3 +253,10 @@ def test_password_reset_with_smtp_down_says_so(client, settings):
     assert response.status_code == 503
     html = response.content.decode()
     assert "邮件暂时无法发送" in html and "请稍后重试" in html
+
+
+def test_a_nul_byte_in_an_api_url_answers_the_apis_json_error(client, db):
+    response = client.get("/api/v1/credit-records", {"updated_since": "\x00"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "空字符" in response.json()["detail"]

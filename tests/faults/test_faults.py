@@ -286,7 +286,8 @@ def blocked_on(conn, table) -> bool:
 def broker(platform):
     from celery import Celery
 
-    return Celery("faults", broker=platform["redis"].url)
+    # Not the current app: the site's own tasks must keep their own broker.
+    return Celery("faults", broker=platform["redis"].url, set_as_current=False)
 
 
 class Locker:
