@@ -66,7 +66,10 @@ def axe_check(page, what: str) -> None:
             f"axe-core is not installed ({AXE_JS}): run `make test-deps` "
             "(npm ci in tests/e2e/axe)"
         )
-    page.add_script_tag(path=str(AXE_JS))
+    # Evaluated through the browser's devtools protocol, not added as an
+    # inline <script>: the page's Content-Security-Policy (rightly) blocks
+    # those, and the journeys fail on any CSP violation.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
     violations = page.evaluate(
         """async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
