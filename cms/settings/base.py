@@ -286,6 +286,12 @@ if OIDC_SERVER_URL and OIDC_CLIENT_ID:
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "教师数字素养平台"
+# No avatars fetched from gravatar.com: the admin shows its own placeholder
+# (nothing about our users leaves the site, and nothing is loaded from outside).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin ask releases.wagtail.org for upgrades (upgrades come
+# through pyproject.toml).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = env("SITE_BASE_URL", "http://127.0.0.1:8000")
 # Studio articles are approved by their studio's leader or a district reviewer.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.studios.workflows.publish_approved"
