@@ -155,15 +155,25 @@ def shell_json(env: dict, code: str) -> dict:
 
 
 def session_cookies(env: dict, usernames: set[str]) -> dict[str, str]:
-    """Log the bench users in by creating sessions directly."""
+    """Log the bench users in by creating sessions directly. Production asks
+    HR and platform admins for an authenticator app before any page, so the
+    bench's HR users get one (once), as real ones have."""
     if not usernames:
         return {}
     code = (
         "from django.contrib.auth import get_user_model, BACKEND_SESSION_KEY, "
         "HASH_SESSION_KEY, SESSION_KEY\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from allauth.mfa.models import Authenticator\n"
+        "from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret\n"
+        "from cms.accounts.models import Role\n"
+        "from cms.accounts.scoping import user_roles\n"
         f"for name in {sorted(usernames)!r}:\n"
         "    user = get_user_model().objects.get(username=name)\n"
+        "    if user_roles(user) & {Role.PLATFORM_ADMIN, Role.HR} and not "
+        "Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)"
+        ".exists():\n"
+        "        TOTP.activate(user, generate_totp_secret())\n"
         "    s = SessionStore()\n"
         "    s[SESSION_KEY] = str(user.pk)\n"
         "    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"

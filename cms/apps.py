@@ -10,7 +10,10 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from . import pagecache
         from .i18n import flatten_fallbacks
+
+        pagecache.connect()
 
         for code, _name in settings.LANGUAGES:
             flatten_fallbacks(code)

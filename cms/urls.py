@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from . import pagecache, views
 
 # A database outage answers 503 with a Chinese page (cms/reliability.py).
 handler500 = "cms.reliability.server_error"
@@ -17,6 +17,7 @@ urlpatterns = [
         RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True),
     ),
     path("accounts/", include("allauth.urls")),
+    path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("org/", include("cms.accounts.urls")),
@@ -38,4 +39,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's page serving with the route cached (cms/pagecache.py); the
+    # same pattern as Wagtail's own, which stays below for reversing.
+    re_path(r"^((?:[\w\-]+/)*)$", pagecache.serve),
+    path("", include(wagtail_urls)),
+]

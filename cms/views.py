@@ -1,9 +1,14 @@
-"""The role-aware landing page after login."""
+"""The role-aware landing page after login, and the language switcher."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_GET
 
 from training.models import AssessmentResult
 
@@ -110,3 +115,28 @@ def _work_of(user, roles) -> dict:
             )
         out["leader"] = {"studios": studios, "reviews": reviews}
     return out
+@require_GET
+def switch_language(request):
+    """The header's language switcher: a plain link-like GET, so that the
+    pages carrying it hold no CSRF token and can be cached for visitors who
+    are not signed in. It only sets the language cookie (as Django's
+    set_language does) and goes back to `next` when that is on this site."""
+    code = request.GET.get("language", "")
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if code in dict(settings.LANGUAGES) and check_for_language(code):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cms.accounts.guards import teacher_of, teacher_required
+from cms.pagecache import cacheable
 
 from . import selectors, services
 from .forms import MISSING, StepForm
@@ -30,11 +31,13 @@ from .radar import radar_svg
 NOT_A_TEACHER = gettext_lazy("只有教师可以参加自我测评。")
 
 
+@cacheable
 def framework_index(request):
     frameworks = Framework.objects.order_by("code")
     return render(request, "training/framework_index.html", {"frameworks": frameworks})
 
 
+@cacheable
 def framework_detail(request, framework_code: str):
     framework = get_object_or_404(Framework, code=framework_code)
     return render(
@@ -47,6 +50,7 @@ def framework_detail(request, framework_code: str):
     )
 
 
+@cacheable
 def competency_detail(request, framework_code: str, code: str):
     competency = get_object_or_404(
         Competency.objects.select_related("framework", "parent__parent"),

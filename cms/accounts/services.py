@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms import pagecache
 from cms.tables import table_check
 
 from . import scoping
@@ -334,6 +335,9 @@ def _apply_records(
         batch_size=1000,
     )
     cache.set(progress_key, len(records), 3600)
+    if pending_profiles or changed_profiles or changed_users:
+        # Bulk writes send no signal; names may show on public pages.
+        transaction.on_commit(lambda: pagecache.bump(pagecache.CONTENT))
     return len(pending_profiles), len(changed_profiles), unchanged
 
 

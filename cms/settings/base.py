@@ -448,6 +448,9 @@ LEDGER_CHECKPOINT_DIR = env(
 # --- Open API (/api/v1/), webhooks and the provincial exchange (cms/api) ---
 INSTALLED_APPS.insert(INSTALLED_APPS.index("cms"), "cms.api")
 MIDDLEWARE.append("cms.api.middleware.ApiCallLogMiddleware")
+# Public pages answered from the cache for visitors not signed in, while
+# nothing they show has changed (cms/pagecache.py).
+MIDDLEWARE.append("cms.pagecache.AnonymousPageCacheMiddleware")
 # Lifetime of a client-credentials access token, in seconds.
 API_TOKEN_SECONDS = int(env("API_TOKEN_SECONDS", "3600"))
 API_PERSONAL_RATE_LIMIT = int(env("API_PERSONAL_RATE_LIMIT", "120"))  # per minute

@@ -152,9 +152,14 @@ class StudioResourcePage(Page):
         verbose_name = _("工作室资源")
 
     def serve(self, request, *args, **kwargs):
+        from cms import pagecache
+
+        pagecache.not_cacheable(request)  # each view counts
         StudioResourcePage.objects.filter(pk=self.pk).update(
             views=models.F("views") + 1
         )
+        # The studio's home shows its resources' views.
+        pagecache.bump(pagecache.studio_dependency(self.path[: -self.steplen]))
         return super().serve(request, *args, **kwargs)
 
 

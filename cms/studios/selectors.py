@@ -140,7 +140,11 @@ def studio_figures(studio) -> dict:
 
 
 def studio_home(studio, request) -> dict:
+    from cms.pagecache import depends_on, studio_dependency
+
     from . import services
+
+    depends_on(request, studio_dependency(studio.path))  # resource views
 
     user = request.user
     teacher = getattr(user, "teacher_profile", None) if user.is_authenticated else None

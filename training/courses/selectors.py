@@ -221,7 +221,11 @@ def catalogue(
 
 
 def course_detail(*, course: CoursePage, request) -> dict:
+    from cms.pagecache import depends_on
+
     from . import services
+
+    depends_on(request, f"course:{course.pk}")  # seats left
 
     lessons = list(course.lessons.all())
     modules: list[dict] = []

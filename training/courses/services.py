@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import attendance
+from cms import attendance, pagecache
 from cms.accounts.models import TeacherProfile
 from cms.errors import ApplicationError
 
@@ -773,6 +773,10 @@ def campaign_run(*, campaign_id: int) -> Campaign:
                 after = Enrolment.objects.filter(
                     teacher_id__in=batch, course_id__in=course_ids
                 ).count()
+                for course_id in course_ids:  # bulk_create sends no signal
+                    transaction.on_commit(
+                        lambda c=course_id: pagecache.course_changed(c)
+                    )
                 Campaign.objects.filter(pk=campaign.pk).update(
                     processed=F("processed") + len(batch),
                     enrolled=F("enrolled") + (after - before),

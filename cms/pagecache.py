@@ -1,0 +1,356 @@
+"""Whole pages cached for anonymous visitors (issue 16).
+
+Public pages (Wagtail pages: home, catalogue, courses, studios; the
+competency framework) look the same to every visitor who is not signed in,
+in a given language. Such a request is answered from the cache when the
+page's inputs have not changed since it was stored.
+
+Correctness rests on versions, never on a timeout:
+
+- every cached page depends on the version "content", which a save or delete
+  of anything a public page shows bumps (Wagtail pages and their revisions,
+  view restrictions, sites, images, documents, tags, the course and studio
+  apps' models, the competency framework, organisations, users' names,
+  credit rules); `bump()` is also called by the few bulk writes that fire no
+  signal;
+- a page may add narrower versions while it renders (`depends_on`): a course
+  page depends on "course:<id>", which enrolments and session registrations
+  of that course bump, so a teacher's enrolment refreshes that course page
+  and nothing else;
+- a stored page is served only while every version it depends on still has
+  the value it had when the page was rendered; a missing version (Redis
+  restarted, evicted) is a miss.
+
+Only a GET or HEAD without a session cookie or pending messages is served
+from the cache, so a signed-in user never is; only a 200 HTML response that
+set no cookie, used no CSRF token and no CSP nonce, and left the session
+untouched is stored. While Redis is down every request renders normally."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+
+KEY_PREFIX = "pagecache:"
+VERSION_PREFIX = "pagecache-v:"
+CONTENT = "content"
+# A bound on what an unused page keeps in Redis, not on staleness.
+TIMEOUT = 60 * 60
+MAX_PATH = 300
+
+# Apps all of whose models a public page may show.
+WATCHED_APPS = {
+    "wagtailcore",
+    "wagtailimages",
+    "wagtaildocs",
+    "wagtailredirects",
+    "taggit",
+    "cms",
+    "studios",
+    "courses",
+}
+# Single models of other apps that a public page shows.
+WATCHED_MODELS = {
+    ("training", "framework"),
+    ("training", "competency"),
+    ("training", "learningresource"),
+    ("accounts", "organisation"),
+    ("accounts", "user"),
+    ("accounts", "teacherprofile"),
+    ("credits", "creditruleset"),
+}
+# Activity in the courses app that only its course's page shows: bumps
+# "course:<id>" instead of everything.
+PER_COURSE = {
+    "enrolment": "course_id",
+    "lessonprogress": "enrolment__course_id",
+    "quizattempt": "enrolment__course_id",
+    "submission": "enrolment__course_id",
+    "gradechange": None,
+    "sessionregistration": "session__course_id",
+}
+
+
+def _version_key(dependency: str) -> str:
+    return VERSION_PREFIX + dependency
+
+
+def bump(*dependencies: str) -> None:
+    """Invalidate every cached page depending on any of `dependencies`. A new
+    unique value rather than an increment: a version that vanished and came
+    back can never match an old page."""
+    value = time.time_ns()
+    cache.set_many({_version_key(d): value for d in dependencies}, None)
+
+
+def course_changed(course_id) -> None:
+    bump(f"course:{course_id}")
+
+
+def studio_dependency(studio_path: str) -> str:
+    return f"studio:{studio_path}"
+
+
+def depends_on(request, dependency: str) -> None:
+    """The page being rendered also shows what `dependency` versions."""
+    deps = getattr(request, "_page_cache_deps", None)
+    if deps is not None:
+        deps.add(dependency)
+
+
+def not_cacheable(request) -> None:
+    """This answer changes something on each view (a counter): never store it."""
+    request._page_cache_key = None
+
+
+def _key(request) -> str:
+    path = request.get_full_path()
+    # The date: a page may say what is open or closed today.
+    raw = "|".join(
+        (
+            request.scheme,
+            request.get_host(),
+            request.LANGUAGE_CODE,
+            timezone.localdate().isoformat(),
+            path,
+        )
+    ).encode()
+    return KEY_PREFIX + hashlib.sha256(raw).hexdigest()
+
+
+def _anonymous(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and getattr(settings, "MESSAGES_COOKIE_NAME", "messages") not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+        and len(request.get_full_path()) <= MAX_PATH
+    )
+
+
+def _storable(request, response) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    control = response.get("Cache-Control", "")
+    if "private" in control or "no-store" in control:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get(
+        "CSRF_COOKIE_USED"
+    ):
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    nonce = getattr(request, "csp_nonce", None)
+    if nonce and nonce.encode() in response.content:
+        return False
+    return True
+
+
+def _cacheable_view(view_func) -> bool:
+    return getattr(view_func, "anonymous_page_cache", False) or (
+        view_func.__module__ == "wagtail.views" and view_func.__name__ == "serve"
+    )
+
+
+def cacheable(view_func):
+    """Marks a view whose anonymous answer may be cached (see the module)."""
+    view_func.anonymous_page_cache = True
+    return view_func
+
+
+def _versions(deps) -> dict:
+    """The current value of each version, made if missing (None while Redis
+    is unavailable)."""
+    keys = {_version_key(d): d for d in deps}
+    current = cache.get_many(list(keys))
+    missing = {k: time.time_ns() for k in keys if k not in current}
+    if missing:
+        for k, value in missing.items():
+            cache.add(k, value, None)
+        current.update(cache.get_many(list(missing)))
+    return {d: current.get(k) for k, d in keys.items()}
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        key = getattr(request, "_page_cache_key", None)
+        if key and _storable(request, response):
+            self._store(request, key, response)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not _cacheable_view(view_func) or not _anonymous(request):
+            return None
+        key = _key(request)
+        entry = cache.get(key)
+        if entry:
+            deps = entry["deps"]
+            current = cache.get_many([_version_key(d) for d in deps])
+            if all(
+                current.get(_version_key(d)) == value and value is not None
+                for d, value in deps.items()
+            ):
+                response = HttpResponse(
+                    entry["body"], content_type=entry["content_type"]
+                )
+                if entry.get("language"):
+                    response["Content-Language"] = entry["language"]
+                response["X-Page-Cache"] = "hit"
+                return response
+        request._page_cache_key = key
+        request._page_cache_deps = {CONTENT}
+        # The versions as they were before rendering: a change while the page
+        # renders makes the stored page stale at once, never stale forever.
+        request._page_cache_before = _versions(request._page_cache_deps)
+        return None
+
+    def _store(self, request, key, response) -> None:
+        deps = request._page_cache_deps
+        versions = dict(request._page_cache_before)
+        extra = deps - set(versions)
+        if extra:
+            versions.update(_versions(extra))
+        if any(value is None for value in versions.values()):
+            return  # Redis unavailable
+        cache.set(
+            key,
+            {
+                "deps": versions,
+                "body": response.content,
+                "content_type": response["Content-Type"],
+                "language": response.get("Content-Language"),
+            },
+            TIMEOUT,
+        )
+
+
+def _changed(sender, instance=None, **kwargs):
+    meta = sender._meta
+    label = (meta.app_label, meta.model_name)
+    if meta.app_label == "courses" and meta.model_name in PER_COURSE:
+        path = PER_COURSE[meta.model_name]
+        course_id = _course_id(instance, path) if path else None
+        if course_id is not None:
+            course_changed(course_id)
+            return
+        bump(CONTENT)
+        return
+    if meta.app_label in WATCHED_APPS or label in WATCHED_MODELS:
+        fields = kwargs.get("update_fields")
+        if label == ("accounts", "user") and fields and set(fields) <= {"last_login"}:
+            return  # signing in changes nothing a public page shows
+        bump(CONTENT)
+
+
+def _course_id(instance, path: str):
+    obj = instance
+    parts = path.split("__")
+    try:
+        for part in parts[:-1]:
+            obj = getattr(obj, part)
+        return getattr(obj, parts[-1])
+    except Exception:  # a related row already gone: invalidate everything
+        return None
+
+
+def _m2m_changed(sender, instance=None, **kwargs):
+    if kwargs.get("action", "").startswith("post_"):
+        _changed(type(instance), instance)
+
+
+def _content_changed(**kwargs):
+    bump(CONTENT)
+
+
+def connect() -> None:
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(_content_changed, dispatch_uid=f"pagecache-{id(signal)}")
+    post_save.connect(_changed, dispatch_uid="pagecache-save")
+    post_delete.connect(_changed, dispatch_uid="pagecache-delete")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="pagecache-m2m")
+
+
+# --- Wagtail routing -------------------------------------------------------
+#
+# Wagtail finds a page by walking the tree from the site's root, one query and
+# one `.specific` per level, then reads the view restrictions of the page and
+# its ancestors: about 8 queries before any page renders, for every visitor.
+# The route (path -> page) changes only with the page tree, so it is kept
+# under the "content" version (any page saved, moved, published, unpublished
+# or restricted bumps it). Routes to pages with view restrictions are never
+# kept, so those are checked by Wagtail on every request as before.
+
+ROUTE_PREFIX = "pageroute:"
+
+
+def _no_view_restrictions():
+    return ()
+
+
+@cacheable
+def serve(request, path):
+    """Wagtail's serve view, with the route found in the cache when it can
+    be; everything after the routing (hooks, page.serve) is Wagtail's own."""
+    from wagtail import views as wagtail_views
+    from wagtail.models import Page
+
+    key = ROUTE_PREFIX + hashlib.sha256(
+        "|".join((request._get_raw_host(), request.LANGUAGE_CODE, path)).encode()
+    ).hexdigest()
+    version_key = _version_key(CONTENT)
+    got = cache.get_many([key, version_key])
+    version, entry = got.get(version_key), got.get(key)
+    if entry and version is not None and entry["version"] == version:
+        _route_from(request, entry)
+    if not hasattr(request, "_wagtail_route_for_request"):
+        version = version or _versions({CONTENT})[CONTENT]
+        result = Page.route_for_request(request, path)
+        if result is not None and version is not None:
+            _route_keep(request, key, version, *result)
+    return wagtail_views.serve(request, path)
+
+
+def _route_from(request, entry) -> None:
+    from django.apps import apps
+    from wagtail.url_routing import RouteResult
+
+    model = apps.get_model(entry["model"])
+    page = model.objects.filter(pk=entry["page"], live=True).first()
+    if page is None:
+        return
+    request._wagtail_site = entry["site"]
+    # Kept only for pages without view restrictions (see _route_keep).
+    page.get_view_restrictions = _no_view_restrictions
+    request._wagtail_route_for_request = RouteResult(page)
+
+
+def _route_keep(request, key, version, page, args, kwargs) -> None:
+    site = getattr(request, "_wagtail_site", None)
+    if args or kwargs or site is None or page.get_view_restrictions().exists():
+        return
+    cache.set(
+        key,
+        {
+            "version": version,
+            "model": page._meta.label,
+            "page": page.pk,
+            "site": site,
+        },
+        TIMEOUT,
+    )
