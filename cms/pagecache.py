@@ -310,9 +310,12 @@ def serve(request, path):
     from wagtail import views as wagtail_views
     from wagtail.models import Page
 
-    key = ROUTE_PREFIX + hashlib.sha256(
-        "|".join((request._get_raw_host(), request.LANGUAGE_CODE, path)).encode()
-    ).hexdigest()
+    key = (
+        ROUTE_PREFIX
+        + hashlib.sha256(
+            "|".join((request._get_raw_host(), request.LANGUAGE_CODE, path)).encode()
+        ).hexdigest()
+    )
     version_key = _version_key(CONTENT)
     got = cache.get_many([key, version_key])
     version, entry = got.get(version_key), got.get(key)
