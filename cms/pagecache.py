@@ -40,8 +40,10 @@ from django.utils import timezone
 KEY_PREFIX = "pagecache:"
 VERSION_PREFIX = "pagecache-v:"
 CONTENT = "content"
-# A bound on what an unused page keeps in Redis, not on staleness.
+# Bounds on what an unused page keeps in Redis, not on staleness: shorter
+# for pages with a query string, which anyone can vary at will.
 TIMEOUT = 60 * 60
+TIMEOUT_WITH_QUERY = 5 * 60
 MAX_PATH = 300
 
 # Apps all of whose models a public page may show.
@@ -234,7 +236,7 @@ class AnonymousPageCacheMiddleware:
                 "content_type": response["Content-Type"],
                 "language": response.get("Content-Language"),
             },
-            TIMEOUT,
+            TIMEOUT_WITH_QUERY if request.META.get("QUERY_STRING") else TIMEOUT,
         )
 
 
