@@ -33,6 +33,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -86,9 +87,34 @@ def _version_key(dependency: str) -> str:
 def bump(*dependencies: str) -> None:
     """Invalidate every cached page depending on any of `dependencies`. A new
     unique value rather than an increment: a version that vanished and came
-    back can never match an old page."""
-    value = time.time_ns()
-    cache.set_many({_version_key(d): value for d in dependencies}, None)
+    back can never match an old page. Inside a transaction, again when it
+    commits: a request that read the data before the commit, and the version
+    after the first bump, stored what is stale by then."""
+
+    def new_values():
+        value = time.time_ns()
+        cache.set_many({_version_key(d): value for d in dependencies}, None)
+
+    new_values()
+    if connection.in_atomic_block:
+        transaction.on_commit(new_values)
+
+
+def cached(key: str, dependency: str, compute, timeout: int = TIMEOUT):
+    """`compute()`, kept in the cache under `key` while `dependency`'s version
+    is unchanged (one round trip to Redis on a hit). For data other than
+    pages: bump(dependency) wherever its inputs change."""
+    version_key = _version_key(dependency)
+    got = cache.get_many([key, version_key])
+    version, entry = got.get(version_key), got.get(key)
+    if entry is not None and version is not None and entry[0] == version:
+        return entry[1]
+    if version is None:
+        version = _versions({dependency})[dependency]
+    value = compute()
+    if version is not None:
+        cache.set(key, (version, value), timeout)
+    return value
 
 
 def course_changed(course_id) -> None:

@@ -7,4 +7,21 @@ class CreditsConfig(AppConfig):
     verbose_name = _("学分银行")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from cms import pagecache
+
         from . import checks  # noqa: F401  (registers the deploy check)
+        from .models import CreditRuleSet
+        from .rules import RULES_VERSION
+
+        def rules_changed(**kwargs):
+            pagecache.bump(RULES_VERSION)
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                rules_changed,
+                sender=CreditRuleSet,
+                weak=False,  # a local function: kept alive by the signal
+                dispatch_uid="credit-rules-version",
+            )

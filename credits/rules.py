@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from cms import pagecache
+
 from .models import CreditRuleSet
 
 # The common national rule: 360 学时 in a five-year cycle. Regions override any
@@ -28,10 +30,29 @@ DEFAULT_CONFIG = {
 }
 
 
-def rule_set_in_force(*, school, on: datetime.date) -> CreditRuleSet:
+# Version of every rule set lookup: any rule set saved or deleted bumps it
+# (credits/apps.py); a school moved in the tree has another path, so another key.
+RULES_VERSION = "credit-rules"
+
+
+def rule_set_in_force(
+    *, school, on: datetime.date, cached: bool = True
+) -> CreditRuleSet:
     """The newest rule set effective on `on` for the nearest region above the
     school (the school itself, its district, city, province), else the
-    platform default."""
+    platform default. Kept in the cache until a rule set changes: most pages
+    of a teacher or HR user ask for it (three queries). The ledger reads it
+    fresh (`cached=False`) for what it writes."""
+    if not cached:
+        return _rule_set_in_force(school=school, on=on)
+    return pagecache.cached(
+        f"rule-set:{school.pk}:{school.path}:{on.isoformat()}",
+        RULES_VERSION,
+        lambda: _rule_set_in_force(school=school, on=on),
+    )
+
+
+def _rule_set_in_force(*, school, on: datetime.date) -> CreditRuleSet:
     regions = [school.pk, *school.get_ancestors().values_list("pk", flat=True)]
     candidates = (
         CreditRuleSet.objects.filter(effective_from__lte=on)

@@ -81,7 +81,9 @@ def credit_record_append(
             ).first()
             if existing is not None:  # appended while we waited for the head
                 return existing
-            rule_set = rule_set_in_force(school=teacher.school, on=earned_on)
+            rule_set = rule_set_in_force(
+                school=teacher.school, on=earned_on, cached=False
+            )
             config = rule_set.config
             credited, capped = _apply_cap(
                 teacher, category, earned_on, raw_hours, config
