@@ -38,6 +38,10 @@ def hr_scopes(user) -> list[Organisation]:
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_hr_scopes_cache", None)
+    if cached is None and Role.HR not in user_roles(user):
+        # The same assignments as the roles read this request: no HR role,
+        # no HR scope (saves a query on every page of everyone else).
+        cached = user._hr_scopes_cache = []
     if cached is None:
         cached = list(
             Organisation.objects.filter(
