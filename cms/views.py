@@ -115,6 +115,8 @@ def _work_of(user, roles) -> dict:
             )
         out["leader"] = {"studios": studios, "reviews": reviews}
     return out
+
+
 @require_GET
 def switch_language(request):
     """The header's language switcher: a plain link-like GET, so that the
