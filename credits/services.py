@@ -30,16 +30,19 @@ def _locked_head() -> LedgerHead:
     try:
         return LedgerHead.objects.select_for_update().get(pk=1)
     except LedgerHead.DoesNotExist:
-        if CreditRecord.objects.exists():
-            # Never start a second chain over a ledger whose head was removed.
-            raise RuntimeError(
-                "the ledger head row is missing: run `manage.py ledger_verify`"
-            ) from None
         try:
             with transaction.atomic():
+                # The insert waits for any concurrent first append, so once
+                # it succeeds no other head exists, committed or not: records
+                # here then mean the head was removed, and a second chain must
+                # never start over them.
                 LedgerHead.objects.create(
                     pk=1, seq=0, hash=GENESIS, mac=head_digest(0, GENESIS)
                 )
+                if CreditRecord.objects.exists():
+                    raise RuntimeError(
+                        "the ledger head row is missing: run `manage.py ledger_verify`"
+                    )
         except IntegrityError:
             pass  # created by a concurrent first append
         return LedgerHead.objects.select_for_update().get(pk=1)
