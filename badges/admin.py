@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cms.admin_base import ReadOnlyAdmin
+from cms.shared.admin_base import ReadOnlyAdmin
 
 from .models import (
     AchievementDefinition,

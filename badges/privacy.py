@@ -4,7 +4,7 @@ against the status list; HR revoke one when needed."""
 
 from __future__ import annotations
 
-from cms.personal_data import PersonalDataHook, linked_rows, register
+from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
 from .models import IssuedCredential
 

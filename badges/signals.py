@@ -17,7 +17,7 @@ def issue_on_record(sender, record_id: int, reverses_id=None, **kwargs):
     from .tasks import credentials_issue_task, revoke_for_reversal_task
 
     # The record is committed already: a broker outage must not turn the
-    # request into an error. The job sweeper (cms/jobs.py) queues credentials
+    # request into an error. The job sweeper (cms/shared/jobs.py) queues credentials
     # that were never issued once the broker is back.
     try:
         if reverses_id is None:

@@ -17,8 +17,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cms import ratelimit
 from cms.accounts import scoping
+from cms.shared import ratelimit
 from credits import selectors as credit_selectors
 from credits import services as credit_services
 from credits.ledger import record_digest

@@ -141,7 +141,7 @@ def run() -> dict[str, dict]:
 
     django.setup()
     from cms.accounts.importing import roster_parse
-    from cms.tables import TableError
+    from cms.shared.tables import TableError
 
     results = {}
     for name, params in CASES.items():

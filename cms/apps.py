@@ -10,8 +10,8 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from . import pagecache
-        from .i18n import flatten_fallbacks
+        from .shared import pagecache
+        from .shared.i18n import flatten_fallbacks
 
         pagecache.connect()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.apps import apps
 from wagtail.models import Page
 
-from cms.personal_data import (
+from cms.shared.personal_data import (
     PersonalDataHook,
     delete_with_files,
     linked_rows,

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cms.errors import MailUnavailable
+from cms.shared.errors import MailUnavailable
 
 
 class RejectNulBytesMiddleware:

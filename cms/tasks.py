@@ -7,7 +7,7 @@ def jobs_sweep_task() -> dict:
     whose message was lost (celery beat)."""
     from badges.services import credentials_requeue_lost
 
-    from .jobs import jobs_sweep, stale_before
+    from .shared.jobs import jobs_sweep, stale_before
 
     report = jobs_sweep()
     report["credentials"] = credentials_requeue_lost(older_than=stale_before())

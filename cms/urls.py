@@ -6,10 +6,11 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import pagecache, views
+from . import views
+from .shared import pagecache
 
-# A database outage answers 503 with a Chinese page (cms/reliability.py).
-handler500 = "cms.reliability.server_error"
+# A database outage answers 503 with a Chinese page (cms/shared/reliability.py).
+handler500 = "cms.shared.reliability.server_error"
 
 urlpatterns = [
     path(
@@ -40,7 +41,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [
-    # Wagtail's page serving with the route cached (cms/pagecache.py); the
+    # Wagtail's page serving with the route cached (cms/shared/pagecache.py); the
     # same pattern as Wagtail's own, which stays below for reversing.
     re_path(r"^((?:[\w\-]+/)*)$", pagecache.serve),
     path("", include(wagtail_urls)),

@@ -9,7 +9,7 @@ class CreditsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from cms import pagecache
+        from cms.shared import pagecache
 
         from . import checks  # noqa: F401  (registers the deploy check)
         from .models import CreditRuleSet

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cms.storage import private_storage
+from cms.shared.storage import private_storage
 
 from . import data
 
@@ -280,7 +280,7 @@ class ExportJob(models.Model):
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Moved on as the export goes; the sweeper (cms/jobs.py) re-queues a job
+    # Moved on as the export goes; the sweeper (cms/shared/jobs.py) re-queues a job
     # whose heartbeat stopped, up to JOB_MAX_ATTEMPTS tries.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -6,7 +6,7 @@ files; those not approved are deleted."""
 
 from __future__ import annotations
 
-from cms.personal_data import (
+from cms.shared.personal_data import (
     PersonalDataHook,
     delete_with_files,
     files_delete_on_commit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from cms import pagecache
+from cms.shared import pagecache
 
 from .models import CreditRuleSet
 

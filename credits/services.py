@@ -355,8 +355,8 @@ def export_build(*, job_id: int) -> None:
     from django.core.files import File
     from openpyxl import Workbook
 
-    from cms import jobs
     from cms.accounts import scoping
+    from cms.shared import jobs
 
     from .models import ExportJob
     from .transcripts import transcript_pdf_render

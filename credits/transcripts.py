@@ -17,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cms.pdf import cjk_font
+from cms.shared.pdf import cjk_font
 
 COLUMNS = ["序号", "获得日期", "学习内容", "学习类型", "类别", "学时", "学分", "备注"]
 

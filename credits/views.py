@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
 from cms.accounts.guards import teacher_required
-from cms.ratelimit import limited_page
+from cms.shared.ratelimit import limited_page
 
 from . import selectors, services, transcripts
 from .models import Transcript

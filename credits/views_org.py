@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.accounts import scoping
-from cms.exports import table_response
+from cms.shared.exports import table_response
 
 from . import selectors
 from .models import ExportJob
@@ -104,8 +104,8 @@ def org_credits_export(request, fmt: str):
 @login_required
 @require_POST
 def export_start(request):
-    from cms import jobs
-    from cms.reliability import BACKGROUND_UNAVAILABLE
+    from cms.shared import jobs
+    from cms.shared.reliability import BACKGROUND_UNAVAILABLE
 
     _require_admin(request.user)
     scope_id = request.POST.get("scope", "")
@@ -132,7 +132,7 @@ def export_start(request):
 @login_required
 @require_POST
 def export_retry(request, pk: int):
-    from cms import jobs
+    from cms.shared import jobs
 
     _require_admin(request.user)
     job = get_object_or_404(ExportJob, pk=pk, created_by=request.user)

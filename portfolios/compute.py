@@ -205,11 +205,11 @@ def portraits_recompute(
 
 
 def portraits_run(run_id: int | None = None) -> int:
-    """A full recompute as a tracked job (see cms/jobs.py): claimed, with a
+    """A full recompute as a tracked job (see cms/shared/jobs.py): claimed, with a
     heartbeat per chunk, done or failed with the reason."""
     from django.utils import timezone
 
-    from cms import jobs
+    from cms.shared import jobs
 
     from .models import PortraitRun
 

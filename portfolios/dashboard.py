@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cms.accounts import scoping
 from cms.accounts.models import CareerStage, Organisation, Subject
-from cms.exports import table_response
+from cms.shared.exports import table_response
 from training.framework import FRAMEWORK_CODE
 from training.models import AssessmentResult, Competency
 from training.selectors import latest_results_in
@@ -271,13 +271,18 @@ def cached_dashboard(request, teachers) -> dict:
 
 def overview_charts(data: dict) -> dict:
     """The 驾驶舱's charts, drawn from the figures on the page."""
-    from cms.charts import bars_svg, level_chart, line_svg
+    from cms.shared.charts import bars_svg, level_chart, line_svg
     from training.framework import term_label
+    from training.selectors import level_names
 
     if data.get("suppressed"):
         return {}
     charts = {
-        "levels": level_chart(data.get("distribution"), element_id="chart-levels")
+        "levels": level_chart(
+            data.get("distribution"),
+            level_names=level_names(),
+            element_id="chart-levels",
+        )
     }
     if data["trend"]:
         charts["trend"] = line_svg(

@@ -1,5 +1,5 @@
 """Download all her data (PIPL): each app writes what it holds about her
-through its hook (`<app>/privacy.py`, see `cms.personal_data`), rows as
+through its hook (`<app>/privacy.py`, see `cms.shared.personal_data`), rows as
 data/<app.model>.json and the files she uploaded under files/.
 
 Left out on purpose: her password hash, two-factor secrets and third-party
@@ -11,7 +11,7 @@ import io
 import json
 import zipfile
 
-from cms.personal_data import person_export
+from cms.shared.personal_data import person_export
 
 README = (
     "本压缩包含平台保存的您的全部个人数据（data/ 下每个文件对应一类记录），"

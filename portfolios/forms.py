@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms.uploads import artefact_validate
+from cms.shared.uploads import artefact_validate
 from training.models import LearningResource
 
 from .models import SECTIONS, Evidence, Goal

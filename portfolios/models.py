@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cms.storage import private_storage
+from cms.shared.storage import private_storage
 
 
 class Portrait(models.Model):
@@ -225,7 +225,7 @@ class DeletionRequest(models.Model):
 
 class PortraitRun(models.Model):
     """One full recompute of the portraits (nightly, from celery beat), with
-    the job life cycle of cms/jobs.py: a run whose worker died is queued again
+    the job life cycle of cms/shared/jobs.py: a run whose worker died is queued again
     by the sweeper (recomputing is idempotent), or marked failed."""
 
     class Status(models.TextChoices):

@@ -4,7 +4,7 @@ and her deletion request (kept as the record that erasure was asked for)."""
 
 from __future__ import annotations
 
-from cms.personal_data import (
+from cms.shared.personal_data import (
     PersonalDataHook,
     delete_with_files,
     linked_rows,

@@ -1,7 +1,7 @@
 """Erasing a teacher's personal data on a granted deletion request (PIPL).
 
 Each app erases what it holds about her through its hook (`<app>/privacy.py`,
-see `cms.personal_data`): what goes and what stays, with the reason, is
+see `cms.shared.personal_data`): what goes and what stays, with the reason, is
 declared there. In short: her portrait, goals, evidence and files, assessment
 attempts and results, course enrolments with submissions and their files,
 studio memberships and registrations, notifications and sign-in data go; her
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from cms.personal_data import person_erase
+from cms.shared.personal_data import person_erase
 
 
 def teacher_data_erase(teacher) -> None:

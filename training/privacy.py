@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from cms.personal_data import PersonalDataHook, linked_rows, register
+from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
 from .models import AssessmentAnswer, AssessmentAttempt, AssessmentResult
 from .services import results_changed

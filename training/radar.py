@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from cms.shared.charts import text_width
+
 SCALE_MAX = 5
 
 
@@ -45,11 +47,6 @@ def label_lines(text: str, per_line: int = 6) -> list[str]:
         return [text]
     half = (len(text) + 1) // 2
     return [text[:half], text[half:]]
-
-
-def text_width(text: str, font_size: float) -> float:
-    """Wide enough for CJK (one em a character) and Latin (about 0.6 em)."""
-    return sum(font_size if ord(ch) > 0x2E80 else font_size * 0.6 for ch in text)
 
 
 def _point(centre: float, radius: float, index: int, count: int, value: float):

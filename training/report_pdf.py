@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from cms.pdf import cjk_font, grid_table_style
+from cms.shared.pdf import cjk_font, grid_table_style
 
 from .radar import radar_drawing
 

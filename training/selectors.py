@@ -292,6 +292,12 @@ def current_instrument() -> Instrument | None:
     return Instrument.objects.filter(is_current=True, family="self-assessment").first()
 
 
+def level_names() -> list[str]:
+    """The names of the current self-assessment instrument's levels, lowest first."""
+    instrument = current_instrument()
+    return [lv["name"] for lv in instrument.levels] if instrument else []
+
+
 def framework_default() -> Framework | None:
     """The framework the platform reports against (JY/T 0646-2022)."""
     return Framework.objects.filter(code="jyt0646-2022").first()

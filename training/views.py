@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cms.accounts.guards import teacher_of, teacher_required
-from cms.pagecache import cacheable
+from cms.shared.pagecache import cacheable
 
 from . import selectors, services
 from .forms import MISSING, StepForm

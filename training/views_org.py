@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cms.accounts import scoping
 from cms.accounts import selectors as account_selectors
-from cms.exports import table_response
+from cms.shared.exports import table_response
 from training.framework import FRAMEWORK_CODE
 
 from . import selectors
@@ -57,10 +57,12 @@ def org_assessment(request):
     params = request.GET.copy()
     params.pop("page", None)
     context["querystring"] = params.urlencode()
-    from cms.charts import level_chart
+    from cms.shared.charts import level_chart
+
+    from .selectors import level_names
 
     context["level_chart"] = level_chart(
-        context["distribution"], element_id="chart-levels"
+        context["distribution"], level_names=level_names(), element_id="chart-levels"
     )
     return render(request, "training/org_assessment.html", context)
 

@@ -19,7 +19,7 @@ from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 
-from cms.errors import MailUnavailable
+from cms.shared.errors import MailUnavailable
 
 PAIR_ACTION = "login_failed_pair"
 

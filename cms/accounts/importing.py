@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cms.tables import TableError, table_read
+from cms.shared.tables import TableError, table_read
 
 from .identity import national_id_hash, national_id_is_valid, national_id_normalise
 from .models import (

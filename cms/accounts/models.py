@@ -263,7 +263,7 @@ class TeacherImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Why applying failed (shown with a retry button); the sweeper
-    # (cms/jobs.py) re-queues an import whose worker died.
+    # (cms/shared/jobs.py) re-queues an import whose worker died.
     error = models.CharField(max_length=300, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

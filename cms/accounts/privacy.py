@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialToken
 
-from cms.personal_data import PersonalDataHook, linked_rows, register
+from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
 from .models import Notification, RoleAssignment, TeacherImport, TeacherProfile, User
 

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import pagecache
-from cms.tables import table_check
+from cms.shared import pagecache
+from cms.shared.tables import table_check
 
 from . import scoping
 from .importing import (
@@ -77,7 +77,7 @@ def role_grant(
 def teacher_import_create(*, user: User, name: str, data: bytes) -> TeacherImport:
     """Read and check an uploaded roster; the result is a preview, nothing applied.
 
-    Every size limit is applied here, within the request (cms/tables.py; a
+    Every size limit is applied here, within the request (cms/shared/tables.py; a
     file over a limit is refused in well under a second). A file of more
     than TABLE_BACKGROUND_ROWS rows is then read and checked by a worker: the
     import starts as "parsing" and the page follows it. Raises RosterError
@@ -140,7 +140,7 @@ def teacher_import_parse(*, import_id: int) -> TeacherImport:
 
 def teacher_import_confirm(*, teacher_import: TeacherImport) -> TeacherImport:
     """Queue a checked roster for applying (a second click queues nothing)."""
-    from cms import jobs
+    from cms.shared import jobs
 
     with transaction.atomic():
         locked = TeacherImport.objects.select_for_update().get(pk=teacher_import.pk)
@@ -165,7 +165,7 @@ def teacher_import_apply(*, import_id: int) -> TeacherImport:
     """Apply a confirmed roster in one transaction; idempotent under retries.
     While it applies, the transaction holds the import's row lock, which is
     what tells the job sweeper the worker is alive."""
-    from cms import jobs
+    from cms.shared import jobs
 
     if not jobs.job_claim(jobs.IMPORT, import_id):
         return TeacherImport.objects.get(pk=import_id)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.exports import XLSX_TYPE, table_response
+from cms.shared.exports import XLSX_TYPE, table_response
 
 from . import scoping, selectors, services
 from .forms import RosterUploadForm, TeacherFilterForm
@@ -181,7 +181,7 @@ def teacher_import_confirm(request, pk: int):
 @login_required
 @require_POST
 def teacher_import_retry(request, pk: int):
-    from cms import jobs
+    from cms.shared import jobs
 
     teacher_import = _own_import(request, pk)
     if jobs.job_retry(jobs.IMPORT, teacher_import):

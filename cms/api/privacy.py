@@ -3,7 +3,7 @@ are kept, never shown) and the log of calls made with them."""
 
 from __future__ import annotations
 
-from cms.personal_data import PersonalDataHook, linked_rows, register
+from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
 from .models import AccessToken, ApiCall
 

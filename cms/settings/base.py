@@ -75,7 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # While PostgreSQL is unreachable: 503, Retry-After and a Chinese page.
-    "cms.reliability.DatabaseUnavailableMiddleware",
+    "cms.shared.reliability.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,8 +171,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Redis, degrading to no cache (pages read the database) while
-            # Redis is unreachable; see cms/reliability.py.
-            "BACKEND": "cms.reliability.ResilientRedisCache",
+            # Redis is unreachable; see cms/shared/reliability.py.
+            "BACKEND": "cms.shared.reliability.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tdl"),
@@ -340,7 +340,7 @@ PDF_CJK_FONT_PATHS = [
 ASSESSMENT_RETAKE_DAYS = env("ASSESSMENT_RETAKE_DAYS")
 TEACHER_IMPORT_MAX_ROWS = 20000
 TEACHER_IMPORT_MAX_BYTES = 10 * 1024 * 1024
-# --- Upload limits for every spreadsheet import (cms/tables.py), checked while
+# --- Upload limits for every spreadsheet import (cms/shared/tables.py), checked while
 # streaming, before a parser sees the file (issue 13.4). The two above are the
 # file size and row limits.
 TABLE_MAX_COLUMNS = 50
@@ -431,7 +431,7 @@ LOGGING = {
 LEDGER_HASH_KEY = env("LEDGER_HASH_KEY")
 
 # Public, unauthenticated endpoints: requests per client address and window
-# (seconds), counted in the cache (cms.ratelimit). 429 with a Chinese message.
+# (seconds), counted in the cache (cms.shared.ratelimit). 429 with a Chinese message.
 PUBLIC_RATE_LIMITS = {
     # verify page (POST) and API
     "credential_verify": (int(env("RATE_LIMIT_VERIFY_PER_MINUTE", "30")), 60),
@@ -449,8 +449,8 @@ LEDGER_CHECKPOINT_DIR = env(
 INSTALLED_APPS.insert(INSTALLED_APPS.index("cms"), "cms.api")
 MIDDLEWARE.append("cms.api.middleware.ApiCallLogMiddleware")
 # Public pages answered from the cache for visitors not signed in, while
-# nothing they show has changed (cms/pagecache.py).
-MIDDLEWARE.append("cms.pagecache.AnonymousPageCacheMiddleware")
+# nothing they show has changed (cms/shared/pagecache.py).
+MIDDLEWARE.append("cms.shared.pagecache.AnonymousPageCacheMiddleware")
 # Lifetime of a client-credentials access token, in seconds.
 API_TOKEN_SECONDS = int(env("API_TOKEN_SECONDS", "3600"))
 API_PERSONAL_RATE_LIMIT = int(env("API_PERSONAL_RATE_LIMIT", "120"))  # per minute

@@ -14,8 +14,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Task, TaskState
 
-from cms import attendance
-from cms.storage import private_storage
+from cms.shared import attendance
+from cms.shared.storage import private_storage
 
 
 class StudioKind(models.TextChoices):
@@ -152,7 +152,7 @@ class StudioResourcePage(Page):
         verbose_name = _("工作室资源")
 
     def serve(self, request, *args, **kwargs):
-        from cms import pagecache
+        from cms.shared import pagecache
 
         pagecache.not_cacheable(request)  # each view counts
         StudioResourcePage.objects.filter(pk=self.pk).update(

@@ -4,7 +4,7 @@ and pages she wrote are the region's content and stay."""
 
 from __future__ import annotations
 
-from cms.personal_data import PersonalDataHook, linked_rows, register
+from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
 from .models import Membership, Registration, StudioPage
 

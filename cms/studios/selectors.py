@@ -140,7 +140,7 @@ def studio_figures(studio) -> dict:
 
 
 def studio_home(studio, request) -> dict:
-    from cms.pagecache import depends_on, studio_dependency
+    from cms.shared.pagecache import depends_on, studio_dependency
 
     from . import services
 

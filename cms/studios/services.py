@@ -9,9 +9,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import Site, Workflow, WorkflowPage, WorkflowTask
 
-from cms import attendance
 from cms.accounts.services import notify
-from cms.errors import ApplicationError
+from cms.shared import attendance
+from cms.shared.errors import ApplicationError
 
 from .models import (
     Activity,
@@ -217,7 +217,7 @@ def activity_register(*, activity, teacher) -> Registration:
 def check_in(*, activity, teacher, code: str) -> Registration:
     """Check in with the code the leader shows, in the hour before the activity
     up to two hours after it ends; wrong guesses are locked out like a course
-    session's (see `cms.attendance`). Attendance is credited once."""
+    session's (see `cms.shared.attendance`). Attendance is credited once."""
     now = timezone.now()
     attendance.code_verify(
         event=f"studio-activity:{activity.pk}",

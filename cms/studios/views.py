@@ -18,9 +18,9 @@ from wagtail.models import TaskState
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_of
 from cms.accounts.models import GradeBand
-from cms.errors import application_errors
-from cms.qr import qr_svg
-from cms.uploads import artefact_validate
+from cms.shared.errors import application_errors
+from cms.shared.qr import qr_svg
+from cms.shared.uploads import artefact_validate
 from training.framework import FRAMEWORK_CODE
 from training.models import Competency
 

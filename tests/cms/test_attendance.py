@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cms import attendance
-from cms.errors import ApplicationError
+from cms.shared import attendance
+from cms.shared.errors import ApplicationError
 
 
 def test_codes_are_six_digits_and_vary():

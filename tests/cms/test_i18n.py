@@ -3,7 +3,7 @@ unflattened chain gives."""
 
 from django.utils.translation import trans_real
 
-from cms.i18n import flatten_fallbacks
+from cms.shared.i18n import flatten_fallbacks
 
 
 def test_flattened_chain_answers_like_the_original():

@@ -1,4 +1,4 @@
-"""Public pages cached for visitors who are not signed in (cms/pagecache.py):
+"""Public pages cached for visitors who are not signed in (cms/shared/pagecache.py):
 a second visit is answered from the cache, and every change to what a cached
 page shows is visible at the very next request."""
 

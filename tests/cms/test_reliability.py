@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cms import jobs
 from cms.accounts.models import TeacherImport
+from cms.shared import jobs
 from credits.models import CreditRuleSet, ExportJob, Transcript
 from credits.rules import DEFAULT_CONFIG
 from tests.factories import PASSWORD
@@ -152,7 +152,7 @@ def test_a_dead_redis_is_an_empty_cache(settings, client, district_tree):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "cms.reliability.ResilientRedisCache",
+            "BACKEND": "cms.shared.reliability.ResilientRedisCache",
             "LOCATION": DEAD_REDIS,
             "OPTIONS": {"socket_connect_timeout": 0.5},
         }

@@ -14,7 +14,7 @@ from bench.xlsx_reject import xlsx_bytes
 from cms.accounts import services
 from cms.accounts.importing import roster_parse
 from cms.accounts.models import TeacherImport, TeacherProfile
-from cms.tables import TableError
+from cms.shared.tables import TableError
 
 REJECT_WITHIN = 1.0  # seconds, the goal
 

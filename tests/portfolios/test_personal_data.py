@@ -1,4 +1,4 @@
-"""Personal data is owned by each app (cms.personal_data hooks): every link to a
+"""Personal data is owned by each app (cms.shared.personal_data hooks): every link to a
 person is declared by some hook, erasure is complete, and the download holds
 the files she uploaded."""
 
@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cms import personal_data
 from cms.accounts.models import Notification, TeacherProfile
+from cms.shared import personal_data
 from credits.ledger import record_digest
 from credits.models import CreditRecord, RecognitionRequest
 from portfolios.models import Evidence

@@ -1,10 +1,10 @@
 """A studio activity's six-digit check-in code earns credit hours, so it gets
-the same guessing protection as a course session's (one module, cms.attendance)."""
+the same guessing protection as a course session's (one module, cms.shared.attendance)."""
 
 import pytest
 from django.urls import reverse
 
-from cms import attendance
+from cms.shared import attendance
 from cms.studios import services
 from cms.studios.models import Activity, Registration
 from credits.models import CreditRecord

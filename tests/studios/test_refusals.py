@@ -1,5 +1,5 @@
 """A refused action reads the same everywhere: the service's message, shown by
-the one handler (cms.errors.application_errors), never a server error."""
+the one handler (cms.shared.errors.application_errors), never a server error."""
 
 import json
 

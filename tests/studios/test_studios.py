@@ -389,7 +389,7 @@ def test_index_and_home_keep_a_fixed_query_budget(
 def test_upload_size_limit_is_explained():
     from django.core.exceptions import ValidationError
 
-    from cms.uploads import artefact_validate
+    from cms.shared.uploads import artefact_validate
 
     big = SimpleUploadedFile("资料.pdf", b"%PDF-1.4\n")
     big.size = 21 * 1024 * 1024

@@ -7,9 +7,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from cms.shared.charts import text_width
 from tests.factories import TeacherFactory, hr_user
 from tests.portfolios.conftest import assess
-from training.radar import label_lines, radar_svg, text_width
+from training.radar import label_lines, radar_svg
 
 pytestmark = pytest.mark.django_db
 

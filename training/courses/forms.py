@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cms.uploads import artefact_validate
+from cms.shared.uploads import artefact_validate
 
 from .models import CoursePage
 

@@ -39,9 +39,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page
 
-from cms import attendance
 from cms.accounts.models import CareerStage, GradeBand, Subject
-from cms.storage import private_storage
+from cms.shared import attendance
+from cms.shared.storage import private_storage
 from credits import data as credit_data
 from credits.selectors import category_choices
 

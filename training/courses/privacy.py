@@ -1,10 +1,10 @@
 """Personal data held by courses: her enrolments with progress, quiz attempts,
 submissions (and their files) and grade history, and session registrations.
-Work she graded as a trainer belongs to its learner (cms.personal_data.NOT_HERS)."""
+Work she graded as a trainer belongs to its learner (cms.shared.personal_data.NOT_HERS)."""
 
 from __future__ import annotations
 
-from cms.personal_data import (
+from cms.shared.personal_data import (
     PersonalDataHook,
     delete_with_files,
     linked_rows,

@@ -221,7 +221,7 @@ def catalogue(
 
 
 def course_detail(*, course: CoursePage, request) -> dict:
-    from cms.pagecache import depends_on
+    from cms.shared.pagecache import depends_on
 
     from . import services
 

@@ -15,9 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import attendance, pagecache
 from cms.accounts.models import TeacherProfile
-from cms.errors import ApplicationError
+from cms.shared import attendance, pagecache
+from cms.shared.errors import ApplicationError
 
 from .models import (
     CAMPAIGN_STALE_AFTER,
@@ -409,7 +409,7 @@ def scores_import(*, by, name: str, data: bytes) -> ScoreImport:
     Every row is checked first; one bad row rejects the file and nothing is
     written. Applied rows grade the teacher's submission for the course (made
     when she has none), each change kept in the audit trail."""
-    from cms.tables import TableError, table_read
+    from cms.shared.tables import TableError, table_read
 
     result = ScoreImport()
     try:
@@ -714,7 +714,7 @@ def campaign_create(*, by, title: str, organisation, courses) -> Campaign:
             title=title.strip()[:120], organisation=organisation, created_by=by
         )
         campaign.courses.set(courses)
-        from cms import jobs
+        from cms.shared import jobs
 
         jobs.job_send(jobs.CAMPAIGN, campaign.pk)
     campaign.refresh_from_db()
@@ -807,7 +807,7 @@ def campaign_restart(*, campaign: Campaign, by) -> Campaign:
         campaign.status == Campaign.Status.RUNNING and not campaign.stalled
     ):
         raise NotAllowed(_("该研修项目正在报名中，请等待完成。"))
-    from cms import jobs
+    from cms.shared import jobs
 
     with transaction.atomic():
         Campaign.objects.filter(pk=campaign.pk).update(

@@ -17,7 +17,7 @@ def ensure_catalogue(sender, **kwargs):
 def course_published(sender, instance, **kwargs):
     """A published revision may have dropped a lesson or relaxed the rule:
     enrolments that now meet it are completed in the background."""
-    from cms.reliability import enqueue
+    from cms.shared.reliability import enqueue
 
     from .tasks import course_completions_recheck_task
 

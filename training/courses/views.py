@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_of
 from cms.accounts.models import Role
-from cms.errors import application_errors
-from cms.exports import table_response
-from cms.qr import qr_svg
+from cms.shared.errors import application_errors
+from cms.shared.exports import table_response
+from cms.shared.qr import qr_svg
 
 from . import selectors, services
 from .forms import AssignmentForm, CampaignForm, GradeForm, QuizForm, ScoreImportForm

@@ -12,7 +12,11 @@ from html import escape
 
 from django.utils.translation import gettext as _
 
-from training.radar import text_width
+
+def text_width(text: str, font_size: float) -> float:
+    """Wide enough for CJK (one em a character) and Latin (about 0.6 em)."""
+    return sum(font_size if ord(ch) > 0x2E80 else font_size * 0.6 for ch in text)
+
 
 INK = "#1f2933"
 MUTED = "#52606d"
@@ -185,15 +189,12 @@ def line_svg(
     return "".join(parts)
 
 
-def level_chart(distribution, *, element_id: str) -> str:
-    """Level distribution per dimension, from `level_distribution`."""
-    from training.selectors import current_instrument
-
+def level_chart(distribution, *, level_names: list[str], element_id: str) -> str:
+    """Level distribution per dimension, from `level_distribution`; the level
+    names come from the instrument in use (`training.selectors.level_names`)."""
     if not distribution or distribution["hidden"] or not distribution["table"]:
         return ""
-    instrument = current_instrument()
-    names = [lv["name"] for lv in instrument.levels] if instrument else []
-    names = names or [str(n) for n in range(1, 6)]
+    names = level_names or [str(n) for n in range(1, 6)]
     return stacked_levels_svg(
         rows=[(row["name"], row["levels"]) for row in distribution["table"]],
         level_names=names,

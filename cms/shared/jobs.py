@@ -33,7 +33,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.reliability import BACKGROUND_UNAVAILABLE, enqueue
+from cms.shared.reliability import BACKGROUND_UNAVAILABLE, enqueue
 
 log = logging.getLogger(__name__)
 

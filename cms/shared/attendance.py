@@ -5,7 +5,7 @@ the lockout after repeated wrong guesses.
 A six-digit code is only as strong as the number of guesses allowed: ten wrong
 codes per person and event wait ten minutes (other people at the same event are
 not held up). This module sits with the shared helpers at the bottom layer: it
-imports only Django and `cms.errors`."""
+imports only Django and `cms.shared.errors`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.errors import ApplicationError
+from cms.shared.errors import ApplicationError
 
 CODE_DIGITS = 6
 WINDOW_EARLY = datetime.timedelta(hours=1)

@@ -1,5 +1,5 @@
 """Tabular downloads (CSV with a BOM so Excel reads the Chinese, or XLSX) for
-every export in the site. Bottom layer, like cms/pdf.py: imports no app."""
+every export in the site. Bottom layer, like cms/shared/pdf.py: imports no app."""
 
 from __future__ import annotations
 
