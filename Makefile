@@ -59,7 +59,14 @@ $(AXE)/node_modules/.installed: $(AXE)/package-lock.json
 	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test-deps: $(INTEROP)/node_modules/.installed $(AXE)/node_modules/.installed
+# A real OpenID Connect provider (the oidc-provider package) the tests start on
+# 127.0.0.1 for the regional sign-in (tests/oidc).
+OIDC := tests/oidc
+$(OIDC)/node_modules/.installed: $(OIDC)/package-lock.json
+	cd $(OIDC) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-deps: $(INTEROP)/node_modules/.installed $(AXE)/node_modules/.installed $(OIDC)/node_modules/.installed
 	$(call apt_ensure,$(APT_TEST))
 
 # The whole suite, against this machine's PostgreSQL and Redis. A skipped
@@ -86,4 +93,4 @@ bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules $(AXE)/node_modules
+	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules $(AXE)/node_modules $(OIDC)/node_modules

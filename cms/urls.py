@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
+from .accounts.regional_views import callback as regional_callback
 from .shared import pagecache
 
 # A database outage answers 503 with a Chinese page (cms/shared/reliability.py).
@@ -16,6 +17,13 @@ urlpatterns = [
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True),
+    ),
+    # The regional provider's callback, ahead of allauth's (same path and
+    # name): it keeps the ID token for the provider's logout.
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        regional_callback,
+        name="openid_connect_callback",
     ),
     path("accounts/", include("allauth.urls")),
     path("i18n/switch/", views.switch_language, name="switch_language"),

@@ -1,6 +1,7 @@
 """The tests we stake the platform on must not skip silently.
 
-Browser journeys, the reference JavaScript verifier (interop), the real Celery
+Browser journeys, the reference JavaScript verifier (interop), the real
+OpenID Connect provider of the regional sign-in (tests/oidc), the real Celery
 worker and the PostgreSQL-only tests skip when their part of the machine is
 missing. Under `make test` (which sets TDL_REQUIRE_ALL=1) or in CI (CI=true) a
 skip of any of them fails the run, with its reason; elsewhere the skip message
@@ -44,6 +45,12 @@ KEY_TESTS = (
         how="install Node.js and run `npm ci` in tests/interop (`make test-deps`)",
         markers=("interop",),
         paths=("tests/interop/", "tests/badges/js.py", "tests/badges/test_interop.py"),
+    ),
+    KeyTests(
+        "OIDC",
+        how="install Node.js and run `npm ci` in tests/oidc (`make test-deps`)",
+        markers=("oidc",),
+        paths=("tests/oidc/", "tests/e2e/test_oidc_journey.py"),
     ),
     KeyTests(
         "worker",

@@ -8,18 +8,34 @@ one person mistypes. Here the tight limit is per account *and* address pair
 only where she is; a looser limit per account (all addresses together) stops
 guessing from many addresses, and a loose one per address
 (ACCOUNT_RATE_LIMITS["login_failed"]) stops one address trying many
-accounts."""
+accounts.
+
+The regional unified identity (统一身份认证): SocialAccountAdapter links a
+first login to an existing teacher by the rules of cms/accounts/regional.py,
+refuses with their message, and never creates an account; AccountAdapter
+keeps what the provider's logout needs and sends our logout on to it."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from typing import Any
 
 from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal import ratelimit
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialAccount
+from django.contrib import messages
+from django.shortcuts import redirect, resolve_url
+from django.utils.translation import gettext as _
 
-from cms.shared.errors import MailUnavailable
+from cms.shared.errors import ApplicationError, MailUnavailable
+
+from . import regional
+
+logger = logging.getLogger(__name__)
 
 PAIR_ACTION = "login_failed_pair"
 
@@ -59,8 +75,74 @@ class AccountAdapter(DefaultAccountAdapter):
             key=self._pair_key(request, **credentials),
         )
 
+    def post_login(self, request, user, **kwargs: Any):
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        pending = getattr(request, "regional_oidc_pending", None) or (
+            request.session.pop(regional.SESSION_PENDING, None)
+        )
+        if sociallogin is not None and pending:
+            request.session[regional.SESSION_KEY] = pending
+        return super().post_login(request, user, **kwargs)
+
+    def get_logout_redirect_url(self, request) -> str:
+        """After a login through the regional provider, our logout goes on to
+        the provider's end_session_endpoint so its session ends too; it
+        brings the browser back to our usual page after logout."""
+        home = super().get_logout_redirect_url(request)
+        info = request.session.get(regional.SESSION_KEY)
+        if info:
+            url = regional.end_session_url(
+                info, request.build_absolute_uri(resolve_url(home))
+            )
+            if url:
+                return url
+        return home
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         try:
             super().send_mail(template_prefix, email, context)
         except (smtplib.SMTPException, OSError) as exc:
             raise MailUnavailable(str(exc)) from exc
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Logins through the regional provider: linked to an existing teacher
+    or refused (cms/accounts/regional.py); nobody is created."""
+
+    def _refuse(self, request, error: ApplicationError):
+        request.session.pop(regional.SESSION_PENDING, None)
+        messages.error(request, error.message)
+        raise ImmediateHttpResponse(redirect("account_login"))
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        claims = regional.claims_of(sociallogin.account.extra_data or {})
+        try:
+            if sociallogin.is_existing:
+                regional.check_linked_login(sociallogin.user, claims)
+                return
+            teacher = regional.teacher_for_claims(claims)
+            provider = sociallogin.account.provider
+            other = (
+                SocialAccount.objects.filter(user=teacher.user, provider=provider)
+                .exclude(uid=sociallogin.account.uid)
+                .exists()
+            )
+            if other:
+                raise ApplicationError(
+                    _(
+                        "该教师档案已关联另一个统一身份账号，未登录。"
+                        "请联系学校人事管理员核对。"
+                    )
+                )
+        except ApplicationError as error:
+            logger.warning(
+                "regional login refused (provider %s, subject %s): %s",
+                sociallogin.account.provider,
+                sociallogin.account.uid,
+                error.message,
+            )
+            self._refuse(request, error)
+        sociallogin.connect(request, teacher.user)
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return False

@@ -267,22 +267,51 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 # A regional unified-identity provider (统一身份认证), off unless configured.
+# A first login links to an existing teacher by OIDC_LINK_CLAIM ("staff_number"
+# or "email", the latter only when email_verified is true), within the
+# organisation the provider asserts in OIDC_ORGANISATION_CLAIM (its 机构代码);
+# nobody is created. Logout ends the provider's session too. See
+# cms/accounts/regional.py and the README.
 OIDC_SERVER_URL = env("OIDC_SERVER_URL")
 OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
 OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env("OIDC_SCOPES", "openid profile email").split()
+OIDC_LINK_CLAIM = env("OIDC_LINK_CLAIM", "staff_number")
+OIDC_STAFF_NUMBER_CLAIM = env("OIDC_STAFF_NUMBER_CLAIM", "staff_number")
+OIDC_ORGANISATION_CLAIM = env("OIDC_ORGANISATION_CLAIM", "org_code")
+SOCIALACCOUNT_ADAPTER = "cms.accounts.adapter.SocialAccountAdapter"
+# The provider vouches for who she is: no second email check after it.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_PROVIDERS: dict = {}
-if OIDC_SERVER_URL and OIDC_CLIENT_ID:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env("OIDC_PROVIDER_ID", "regional"),
-                "name": env("OIDC_PROVIDER_NAME", "统一身份认证"),
-                "client_id": OIDC_CLIENT_ID,
-                "secret": OIDC_CLIENT_SECRET or "",
-                "settings": {"server_url": OIDC_SERVER_URL},
-            }
-        ]
+
+
+def regional_provider(
+    server_url: str, client_id: str, secret: str, scopes: list[str] | None = None
+) -> dict:
+    """SOCIALACCOUNT_PROVIDERS for one regional OpenID Connect provider."""
+    return {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": env("OIDC_PROVIDER_ID", "regional"),
+                    "name": env("OIDC_PROVIDER_NAME", "统一身份认证"),
+                    "client_id": client_id,
+                    "secret": secret,
+                    "settings": {
+                        "server_url": server_url,
+                        "scope": scopes or OIDC_SCOPES,
+                        "oauth_pkce_enabled": True,
+                    },
+                }
+            ]
+        }
     }
+
+
+if OIDC_SERVER_URL and OIDC_CLIENT_ID:
+    SOCIALACCOUNT_PROVIDERS = regional_provider(
+        OIDC_SERVER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET or ""
+    )
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "教师数字素养平台"
