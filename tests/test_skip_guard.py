@@ -135,3 +135,43 @@ def test_outside_ci_a_key_skip_stays_a_skip_and_says_how_to_run_it(tmp_path):
     assert "set DATABASE_URL=postgres://" in postgres
     other = summary_line(out, "not a key test")
     assert "to run it" not in other
+
+
+OIDC_TEST = """
+import pytest
+
+from tests.oidc.provider import start
+
+@pytest.mark.oidc
+def test_regional_login():
+    start(["http://testserver"])
+"""
+
+
+def test_regional_login_without_node_fails_in_ci(tmp_path):
+    # The OIDC tests start a real provider with Node.js; a machine without
+    # node skips them, which CI must not accept.
+    (tmp_path / "test_generated.py").write_text(OIDC_TEST, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    oidc\n")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TDL_REQUIRE_ALL", "DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS")
+    }
+    env.update(PYTHONPATH=str(ROOT), PATH="/nonexistent", CI="true")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.skip_guard", "-p", "no:django"]
+        + ["-p", "no:cacheprovider", "-v", "-rA", "test_generated.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 1, out
+    assert outcome(out, "test_regional_login") == "FAILED", out
+    assert "OIDC test skipped, which `make test` and CI do not allow" in out
+    assert "Node.js is not installed" in out
+    assert "run `npm ci` in tests/oidc" in out
