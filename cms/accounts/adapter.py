@@ -27,6 +27,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal import ratelimit
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib import messages
 from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
@@ -121,6 +122,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 regional.check_linked_login(sociallogin.user, claims)
                 return
             teacher = regional.teacher_for_claims(claims)
+            connecting = sociallogin.state.get("process") == AuthProcess.CONNECT
+            if connecting and teacher.user != request.user:
+                # Connecting from her account pages: only to her own record.
+                raise ApplicationError(
+                    _("该统一身份对应的是另一位教师的档案，不能关联到当前账号。")
+                )
             provider = sociallogin.account.provider
             other = (
                 SocialAccount.objects.filter(user=teacher.user, provider=provider)
@@ -142,7 +149,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 error.message,
             )
             self._refuse(request, error)
-        sociallogin.connect(request, teacher.user)
+        if not connecting:  # the connect flow links to request.user itself
+            sociallogin.connect(request, teacher.user)
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return False

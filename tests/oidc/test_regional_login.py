@@ -260,3 +260,29 @@ def test_local_logout_stays_local(client, regional_settings, lin):
     client.force_login(lin.user)
     out = client.post(reverse("account_logout"))
     assert out["Location"] == "/"
+
+
+def test_connecting_from_another_teachers_account_is_refused(
+    client, regional_settings, regional_provider, lin, district_tree
+):
+    other = TeacherFactory(school=district_tree["school_a1"])
+    client.force_login(other.user)
+    start = client.post(f"{LOGIN}?process=connect")
+    back = sign_in_at_provider(
+        requests.Session(), start["Location"], regional_provider.issuer, "lin.xiao"
+    )
+    page = client.get(site_path(back.headers["Location"]), follow=True)
+    assert "该统一身份对应的是另一位教师的档案" in messages_of(page)
+    assert not SocialAccount.objects.exists()
+
+
+def test_connecting_her_own_account_links_it(
+    client, regional_settings, regional_provider, lin
+):
+    client.force_login(lin.user)
+    start = client.post(f"{LOGIN}?process=connect")
+    back = sign_in_at_provider(
+        requests.Session(), start["Location"], regional_provider.issuer, "lin.xiao"
+    )
+    client.get(site_path(back.headers["Location"]), follow=True)
+    assert SocialAccount.objects.get(user=lin.user).uid == "r-1001"
