@@ -426,3 +426,40 @@ def test_a_credential_naming_another_holder_is_flagged_for_hr(
     req = RecognitionRequest.objects.get(teacher=teacher)
     assert req.flagged
     assert any("持有人" in f for f in req.conversion["flags"])
+
+
+def test_without_the_test_setting_nothing_on_a_private_address_is_fetched(
+    client, teacher, server, settings
+):
+    """In production no host is listed: a did:web on a loopback address (and
+    any http URL) is never fetched, so its key is not found and it is refused."""
+    port, served = server
+    other = OtherIssuer(name="内网里的签发方", port=port, served=served)
+    document = other.badge(50)
+    settings.OUTSIDE_CREDENTIAL_INSECURE_HOSTS = []
+    refused(client, teacher, document, "签发方密钥")
+
+
+def test_the_admin_refuses_conversion_rules_that_do_not_hold(client, teacher):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    rule_set = national_rules()
+    config = {
+        **rule_set.config,
+        "outside": {"kinds": {"Course": {"unit": "学分", "hours": 0}}},
+    }
+    response = client.post(
+        f"/django-admin/credits/creditruleset/{rule_set.pk}/change/",
+        {
+            "region": "",
+            "name": rule_set.name,
+            "effective_from": rule_set.effective_from.isoformat(),
+            "config": json.dumps(config, ensure_ascii=False),
+        },
+    )
+    assert response.status_code == 200
+    assert "outside.kinds.Course.hours 应在 0 到 100 之间" in response.content.decode()
+    rule_set.refresh_from_db()
+    assert rule_set.config["outside"]["kinds"]["Course"]["hours"] == 10
