@@ -54,6 +54,16 @@ class FetchError(Exception):
     pass
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could lead anywhere (a private address): not followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise FetchError(_("签发方的地址发生了跳转，不予跟随。"))
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _insecure_hosts() -> set[str]:
     return set(getattr(settings, "OUTSIDE_CREDENTIAL_INSECURE_HOSTS", []) or [])
 
@@ -61,7 +71,7 @@ def _insecure_hosts() -> set[str]:
 def fetch_json(url: str) -> dict:
     """GET a JSON document from another issuer: https only (plain http only
     for the hosts allowed in settings), never a private or loopback address
-    (unless allowed), at most 1 MB, 3 seconds."""
+    (unless allowed), no redirects, at most 1 MB, 3 seconds."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     allowed = host in _insecure_hosts()
@@ -82,8 +92,10 @@ def fetch_json(url: str) -> dict:
         url, headers={"Accept": "application/json, application/ld+json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=FETCH_TIMEOUT) as response:
             body = response.read(FETCH_MAX_BYTES + 1)
+    except FetchError:
+        raise
     except (urllib.error.URLError, OSError, ValueError):
         raise FetchError(_("无法从签发方获取（网络错误或超时）。")) from None
     if len(body) > FETCH_MAX_BYTES:

@@ -31,6 +31,11 @@ class Served(BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
+        if isinstance(document, str):  # "a path": answer with a redirect there
+            self.send_response(302)
+            self.send_header("Location", document)
+            self.end_headers()
+            return
         body = json.dumps(document, ensure_ascii=False).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -463,3 +463,18 @@ def test_the_admin_refuses_conversion_rules_that_do_not_hold(client, teacher):
     assert "outside.kinds.Course.hours 应在 0 到 100 之间" in response.content.decode()
     rule_set.refresh_from_db()
     assert rule_set.config["outside"]["kinds"]["Course"]["hours"] == 10
+
+
+def test_a_redirecting_status_list_is_not_followed(client, teacher, province):
+    """A redirect could point at a private address; it is not followed, so the
+    status stays unchecked and HR are told."""
+    province.trust()
+    document = province.badge(60, status_index=5)
+    province.served["/status/moved"] = province.served["/status/1"]
+    province.served["/status/1"] = "/status/moved"
+    assert upload(client, teacher, document).status_code == 302
+    req = RecognitionRequest.objects.get(teacher=teacher)
+    assert req.flagged
+    assert any("跳转" in f for f in req.conversion["flags"])
+    checks = {c["check"]: c["ok"] for c in req.outside.verification["checks"]}
+    assert checks["status"] is None
