@@ -478,3 +478,71 @@ def test_a_redirecting_status_list_is_not_followed(client, teacher, province):
     assert any("跳转" in f for f in req.conversion["flags"])
     checks = {c["check"]: c["ok"] for c in req.outside.verification["checks"]}
     assert checks["status"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_teachers_bringing_it_at_the_same_moment_count_it_once(district_tree):
+    """Both pass the check before either commits; the unique constraint lets
+    one in and the other is told where it was counted."""
+    import threading
+
+    from django.db import connection
+
+    from cms.shared.errors import ApplicationError
+
+    national_rules()
+    first, second = district_tree["teachers"]["SA1"]
+    item = {
+        "credential_id": "urn:uuid:race",
+        "content_hash": "b" * 64,
+        "title": "同时提交的证书",
+        "achievement_type": "Course",
+        "amount": 1,
+        "categories": [],
+        "earned_on": datetime.date(2026, 3, 1),
+    }
+    barrier = threading.Barrier(2)
+    outcomes = []
+    real_check = credit_services._already_counted
+
+    waited = set()
+
+    def check_then_wait(**kwargs):
+        found = real_check(**kwargs)
+        if kwargs["teacher"].pk not in waited:  # the first check only
+            waited.add(kwargs["teacher"].pk)
+            barrier.wait(timeout=10)  # both have checked before either inserts
+        return found
+
+    def bring(teacher):
+        try:
+            credit_services.outside_credential_submit(
+                teacher=teacher,
+                kind="badge",
+                credential_id="urn:uuid:race",
+                name="同时提交的证书",
+                issuer={"did": "did:key:zrace", "name": "某机构", "recognised": False},
+                verification={},
+                document={},
+                raw=b"{}",
+                items=[item],
+                flags=[],
+            )
+            outcomes.append("counted")
+        except ApplicationError as exc:
+            outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    credit_services._already_counted = check_then_wait
+    try:
+        threads = [threading.Thread(target=bring, args=(t,)) for t in (first, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        credit_services._already_counted = real_check
+    assert sorted(outcomes)[0] == "counted", outcomes
+    assert "同一证书只计入一次" in sorted(outcomes)[1], outcomes
+    assert RecognitionRequest.objects.filter(credential_id="urn:uuid:race").count() == 1
