@@ -33,6 +33,7 @@ urlpatterns = [
         views.credential_badge,
         name="credential_badge",
     ),
+    path("credentials/import/", views.outside_import, name="outside_import"),
     path("verify/", views.verify_page, name="verify_page"),
     path(
         "verify/transcript/<str:code>/",

@@ -409,8 +409,13 @@ def _prefetch(vm: str, issuer_id: str, document: dict) -> dict:
     return out
 
 
-def _check_status(document: dict, prefetched: dict) -> Check:
-    """``prefetched`` holds the status byte of each of our entries (_prefetch)."""
+def _check_status(
+    document: dict, prefetched: dict, outside_status: dict | None = None
+) -> Check:
+    """``prefetched`` holds the status byte of each of our entries (_prefetch);
+    ``outside_status`` the lists of other issuers that were fetched and
+    verified (badges.outside): {url: {"issuer": did, "bits": bytes or None,
+    "message": why not}}."""
     entries = document.get("credentialStatus")
     if entries is None:
         return Check("status", True, _("该证书未设置撤销状态。"))
@@ -434,7 +439,20 @@ def _check_status(document: dict, prefetched: dict) -> Check:
             return Check("status", False, _("撤销状态条目缺少列表地址或序号。"))
         ours = _our_status_list(url)
         if ours is None:
-            unknown = True
+            fetched = (outside_status or {}).get(url)
+            if fetched is None or fetched.get("bits") is None:
+                unknown = True
+                continue
+            if fetched.get("issuer") != _issuer_id(document):
+                return Check(
+                    "status", False, _("撤销状态列表不是该证书的签发方签发的。")
+                )
+            position = int(index)
+            bits = fetched["bits"]
+            if position // 8 >= len(bits):
+                return Check("status", False, _("撤销状态序号超出列表范围。"))
+            if bits[position // 8] & (0x80 >> (position % 8)):
+                return Check("status", False, _("该证书已被签发方撤销。"), "revoked")
             continue
         index = int(index)
         ref = (*ours, index)
@@ -479,6 +497,7 @@ def verify_credential(
     extra_documents: dict | None = None,
     registry: TrustRegistry | None = None,
     deadline: float | None = None,
+    outside_status: dict | None = None,
     _depth: int = 0,
 ) -> Report:
     """Check ``document``. ``deadline`` (a time.monotonic() value) caps the
@@ -585,7 +604,7 @@ def verify_credential(
         checks.append(Check("signature", good, message))
 
     # 5. status, 6. dates
-    checks.append(_check_status(document, prefetched))
+    checks.append(_check_status(document, prefetched, outside_status))
     checks.append(_check_dates(document, parts.proof, now))
 
     report = Report(checks, summary, trust=trust)
@@ -612,6 +631,7 @@ def verify_credential(
                     extra_documents=extra_documents,
                     registry=registry,
                     deadline=deadline,
+                    outside_status=outside_status,
                     _depth=1,
                 )
             )

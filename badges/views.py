@@ -13,11 +13,13 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cms.accounts import scoping
+from cms.accounts.guards import teacher_required
 from cms.shared import ratelimit
 from credits import selectors as credit_selectors
 from credits import services as credit_services
@@ -40,6 +42,7 @@ MAX_EMBEDDED = 60
 # then reads "not all checked" and is not valid).
 VERIFY_BUDGET_SECONDS = 0.45
 JSON_LD = "application/ld+json"
+_NOT_A_TEACHER = gettext_lazy("只有教师可以导入校外证书。")
 
 
 def _json(document, *, content_type="application/json", filename=None) -> HttpResponse:
@@ -529,4 +532,60 @@ def org_credential_revoke(request, uid):
         "badges/org_revoke.html",
         {"c": credential, "error": error},
         status=400 if error else 200,
+    )
+
+
+# --- credentials from elsewhere ------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required(not_found=_NOT_A_TEACHER)
+def outside_import(request):
+    """A teacher brings a credential another platform issued: verified here,
+    then recognition requests, converted by her region's rules."""
+    from cms.shared.errors import ApplicationError
+
+    from .outside import outside_credential_import
+
+    context = {}
+    if request.method == "POST":
+        allowed, retry_after = ratelimit.allow("credential_verify", request)
+        if not allowed:
+            context["error"] = ratelimit.message(retry_after)
+            response = render(
+                request, "badges/outside_import.html", context, status=429
+            )
+            response["Retry-After"] = str(retry_after)
+            return response
+        upload = request.FILES.get("file")
+        try:
+            if upload is not None:
+                if upload.size > MAX_UPLOAD:
+                    raise BadInput(_("文件超过 2 MB，不像是一份证书。"))
+                raw = upload.read()
+            else:
+                text = request.POST.get("credential", "")
+                context["pasted"] = text[:MAX_UPLOAD]
+                raw = text.encode("utf-8")
+            document = parse_credential(raw)
+            outside = outside_credential_import(
+                teacher=request.teacher, document=document, raw=raw
+            )
+        except BadInput as exc:
+            context["error"] = str(exc)
+        except ApplicationError as exc:
+            context["error"] = str(exc)
+            context["report"] = exc.extra.get("report")
+        else:
+            messages.success(
+                request,
+                _("证书已核验并提交认定：%(n)s 项成果，学校人事管理员审核后记入学分。")
+                % {"n": outside.requests.count()},
+            )
+            return redirect("outside_detail", pk=outside.pk)
+    return render(
+        request,
+        "badges/outside_import.html",
+        context,
+        status=400 if context.get("error") else 200,
     )

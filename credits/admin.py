@@ -6,6 +6,7 @@ from .models import (
     CreditRecord,
     CreditRuleSet,
     ExportJob,
+    OutsideCredential,
     RecognitionRequest,
     Transcript,
 )
@@ -46,6 +47,17 @@ class RecognitionRequestAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status",)
     list_select_related = ("teacher", "reviewer")
+
+
+@admin.register(OutsideCredential)
+class OutsideCredentialAdmin(ReadOnlyAdmin):
+    """Credentials other platforms issued that teachers brought (read-only:
+    they change only through credits.services)."""
+
+    list_display = ("created_at", "teacher", "name", "issuer_name", "issuer_recognised")
+    list_filter = ("issuer_recognised", "kind")
+    list_select_related = ("teacher",)
+    search_fields = ("teacher__real_name", "issuer_name", "credential_id")
 
 
 @admin.register(Transcript)

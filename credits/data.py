@@ -42,6 +42,8 @@ class SourceKind(StrEnum):
     COURSE = "courses.course"
     STUDIO_ACTIVITY = "studios.activity"
     RECOGNITION = "credits.recognition"
+    # A credential another platform issued, converted by the rule set.
+    OUTSIDE = "credits.outside"
 
 
 def course_completion_key(*, course_id: int, teacher_id: int) -> str:
@@ -57,6 +59,17 @@ def studio_attendance_key(*, activity_id: int, teacher_id: int) -> str:
 def recognition_key(*, request_id: int) -> str:
     """One record per approved recognition request."""
     return f"recognition:{request_id}"
+
+
+def outside_content_hash(document: dict) -> str:
+    """SHA-256 of a credential without its id and proof: the same achievement
+    re-signed under another id has the same hash."""
+    import hashlib
+    import json
+
+    body = {k: v for k, v in document.items() if k not in ("id", "proof")}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def reversal_key(*, record_id: int) -> str:

@@ -42,7 +42,8 @@ class CreditRuleSet(models.Model):
     `config` holds:
       conversion: {kind: 学分 per 学时}
       annual_caps: {category: 学时 per calendar year}
-      cycle: {years, start_year, hours, min_hours_per_year, quotas: {category: share}}"""
+      cycle: {years, start_year, hours, min_hours_per_year, quotas: {category: share}}
+      outside: how credentials other platforms issued convert (credits/conversion.py)"""
 
     region = models.ForeignKey(
         "accounts.Organisation",
@@ -93,6 +94,9 @@ class CreditRuleSet(models.Model):
         caps = config.get("annual_caps", {})
         if not isinstance(caps, dict) or set(caps) - set(CreditCategory.values):
             errors.append(_("annual_caps 只能按已有类别设置上限。"))
+        from .conversion import validate_outside
+
+        errors.extend(validate_outside(config.get("outside")))
         if errors:
             raise ValidationError({"config": errors})
 
@@ -242,14 +246,82 @@ class RecognitionRequest(models.Model):
         CreditRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A request made from a credential another platform issued: the credential
+    # it came from, what it says, and how the rule set converted it.
+    outside = models.ForeignKey(
+        "OutsideCredential",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    credential_id = models.CharField(max_length=500, null=True, blank=True)
+    content_hash = models.CharField(max_length=64, null=True, blank=True)
+    indicators = models.JSONField(default=list, blank=True)
+    conversion = models.JSONField(default=dict, blank=True)
+    flagged = models.BooleanField(
+        _("需人工核实"),
+        default=False,
+        help_text=_("签发方未经本平台认可，或有检查未能完成。"),
+    )
 
     class Meta:
         verbose_name = _("学分认定申请")
         verbose_name_plural = _("学分认定申请")
         ordering = ["-created_at"]
+        constraints = [
+            # One achievement credential is counted once, for whoever brings
+            # it first: by its id, and by its content (a copy re-signed under
+            # another id).
+            models.UniqueConstraint(
+                fields=["credential_id"],
+                condition=models.Q(credential_id__isnull=False),
+                name="outside_credential_counted_once",
+            ),
+            models.UniqueConstraint(
+                fields=["content_hash"],
+                condition=models.Q(content_hash__isnull=False),
+                name="outside_content_counted_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.teacher} · {self.title}"
+
+
+class OutsideCredential(models.Model):
+    """A credential another platform issued (an Open Badges 3.0 credential or a
+    CLR 2.0 transcript) that a teacher brought: what the verifier found, and the
+    document as submitted. Each achievement in it is a RecognitionRequest."""
+
+    class Kind(models.TextChoices):
+        BADGE = "badge", _("开放徽章证书")
+        CLR = "clr", _("综合学习记录（CLR）")
+
+    teacher = models.ForeignKey(
+        "accounts.TeacherProfile",
+        on_delete=models.PROTECT,
+        related_name="outside_credentials",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    credential_id = models.CharField(max_length=500)
+    name = models.CharField(_("证书名称"), max_length=200)
+    issuer_did = models.CharField(max_length=300)
+    issuer_name = models.CharField(_("签发方"), max_length=200)
+    # The registry entry that vouches for the issuer ("" when none does).
+    registry_name = models.CharField(max_length=200, blank=True)
+    issuer_recognised = models.BooleanField(default=False)
+    verification = models.JSONField(default=dict)
+    document = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("校外证书")
+        verbose_name_plural = _("校外证书")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.issuer_name}）"
 
 
 class ExportJob(models.Model):

@@ -2,7 +2,8 @@
 records, transcripts and yearly totals stay (the record of public training
 obligations, hash-chained), pointing at a profile whose identifying fields are
 replaced (see cms.accounts.privacy). Recognition requests lose their evidence
-files; those not approved are deleted."""
+files; those not approved are deleted, and so are the credentials from
+elsewhere behind them (one behind an approved request loses its document)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .models import (
     CreditRecord,
     CreditYearTotal,
     ExportJob,
+    OutsideCredential,
     RecognitionRequest,
     Transcript,
 )
@@ -26,7 +28,13 @@ LEDGER_KEPT = "the append-only ledger and what is derived from it are kept; her 
 
 
 def export_person(teacher, writer) -> None:
-    for model in (CreditRecord, Transcript, CreditYearTotal, ExportJob):
+    for model in (
+        CreditRecord,
+        Transcript,
+        CreditYearTotal,
+        ExportJob,
+        OutsideCredential,
+    ):
         writer.rows(linked_rows(model, teacher))
     requests = linked_rows(RecognitionRequest, teacher)
     writer.rows(requests)
@@ -41,6 +49,11 @@ def erase_person(teacher) -> None:
     delete_with_files(mine.exclude(status=approved), "evidence")
     files_delete_on_commit(mine, "evidence")
     mine.update(evidence="", evidence_name="")
+    # Credentials from elsewhere: gone with their requests; behind an approved
+    # one the row stays without the document (which names her).
+    brought = OutsideCredential.objects.filter(teacher=teacher)
+    brought.filter(requests__isnull=True).delete()
+    brought.update(document={}, verification={}, name="")
 
 
 register(
@@ -62,6 +75,9 @@ register(
             "teachers' requests",
             "credits.exportjob.created_by": "bulk exports an administrator made "
             "about other teachers",
+            "credits.outsidecredential.teacher": "a credential from elsewhere "
+            "behind an approved request stays (without its document) so the same "
+            "credential is never counted twice; the others are deleted",
         },
     )
 )

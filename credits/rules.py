@@ -27,6 +27,18 @@ DEFAULT_CONFIG = {
         "min_hours_per_year": 36,
         "quotas": {"信息技术应用": 0.15, "思政师德": 0.1},
     },
+    # Credentials other platforms issued (credits/conversion.py): a course
+    # states 学分 (1 学分 = 10 学时), anything else 学时; at most 120
+    # converted 学时 a year.
+    "outside": {
+        "kinds": {
+            "Course": {"unit": "学分", "hours": 10},
+            "*": {"unit": "学时", "hours": 1},
+        },
+        "category_caps": {},
+        "yearly_ceiling": 120,
+        "default_category": "其他",
+    },
 }
 
 

@@ -194,3 +194,28 @@ def category_choices() -> list[tuple[str, str]]:
     """Credit categories with their labels, for forms and model fields in
     other apps (the values are `credits.data.CreditCategory`)."""
     return list(CreditCategory.choices)
+
+
+def record_origins(records) -> dict[int, str]:
+    """Where each record's learning was recognised from, for records that did
+    not come from this platform's own courses and activities: the outside
+    issuer's name (a converted credential), or the provider a teacher named
+    (recognition on evidence), keyed by the record's id (a reversal: by the id
+    of the record it reverses). Records absent from the answer are the
+    platform's own. One query."""
+    from .data import SourceKind
+    from .models import RecognitionRequest
+
+    ids = [
+        r.reverses_id or r.pk
+        for r in records
+        if r.source_type in (SourceKind.OUTSIDE, SourceKind.RECOGNITION)
+    ]
+    if not ids:
+        return {}
+    origins = {}
+    for record_id, provider, issuer_name in RecognitionRequest.objects.filter(
+        record_id__in=ids
+    ).values_list("record_id", "provider", "outside__issuer_name"):
+        origins[record_id] = issuer_name or provider
+    return origins

@@ -12,8 +12,9 @@ import io
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .data import SourceKind, recognition_key, reversal_key
 from .ledger import GENESIS, head_digest, record_digest
@@ -325,24 +326,210 @@ def recognition_decide(
             reason[:300],
         )
         if approve:
+            hours = hours if hours is not None else req.hours_claimed
+            source, note = SourceKind.RECOGNITION, "校外学习认定"
+            if req.outside_id is not None:
+                hours = _outside_hours_at_approval(req, hours)
+                source = SourceKind.OUTSIDE
+                note = f"校外证书：{req.provider}"
             req.status = RecognitionRequest.Status.APPROVED
             req.record = credit_record_append(
                 teacher=req.teacher,
                 kind=LearningKind.RECOGNITION,
                 category=req.category,
-                source_type=SourceKind.RECOGNITION,
+                source_type=source,
                 source_id=str(req.pk),
                 source_title=f"{req.title}（{req.provider}）",
-                hours=hours if hours is not None else req.hours_claimed,
+                hours=hours,
                 earned_on=req.earned_on,
                 idempotency_key=recognition_key(request_id=req.pk),
                 recorded_by=reviewer,
-                note="校外学习认定",
+                note=note,
             )
         else:
             req.status = RecognitionRequest.Status.REJECTED
         req.save()
         return req
+
+
+def _outside_hours_at_approval(req, hours: Decimal) -> Decimal:
+    """The hours HR approve for a converted outside credential, cut again to
+    what the category cap and the yearly ceiling leave now (others may have
+    been approved since it was submitted). Runs under the request's lock."""
+    from cms.shared.errors import ApplicationError
+
+    from . import conversion
+
+    rule_set = rule_set_in_force(
+        school=req.teacher.school, on=req.earned_on, cached=False
+    )
+    rules = conversion.outside_rules(rule_set.config)
+    category_room, ceiling_room = conversion.room(
+        teacher=req.teacher,
+        rules=rules,
+        category=req.category,
+        year=req.earned_on.year,
+        pending=False,
+    )
+    granted, steps = conversion.limit(
+        Decimal(hours),
+        rules=rules,
+        category=req.category,
+        category_room=category_room,
+        ceiling_room=ceiling_room,
+    )
+    if granted <= 0:
+        raise ApplicationError(
+            _("该教师本年度的校外证书转换学时已达上限，不能再记入；请选择不予认定。")
+        )
+    req.conversion = {
+        **(req.conversion or {}),
+        "approved_hours": str(granted),
+        "approval_steps": steps,
+    }
+    return granted
+
+
+OUTSIDE_REFUSED = "outside-refused"
+
+
+def _already_counted(*, teacher, credential_id: str, content_hash: str) -> str | None:
+    """Where a credential was already brought, in words the teacher may see:
+    her own request, a colleague's in the same school (by name), or "another
+    organisation" (no name, no school)."""
+    from .models import RecognitionRequest
+
+    existing = (
+        RecognitionRequest.objects.filter(
+            Q(credential_id=credential_id) | Q(content_hash=content_hash)
+        )
+        .select_related("teacher__school")
+        .first()
+    )
+    if existing is None:
+        return None
+    when = timezone.localtime(existing.created_at).date().isoformat()
+    status = existing.get_status_display()
+    if existing.teacher_id == teacher.pk:
+        return _("您已于 %(d)s 提交过这份证书（%(s)s），同一证书只计入一次。") % {
+            "d": when,
+            "s": status,
+        }
+    if existing.teacher.school_id == teacher.school_id:
+        return _(
+            "这份证书已由本校 %(n)s 老师于 %(d)s 提交（%(s)s），同一证书只计入一次。"
+        ) % {"n": existing.teacher.real_name, "d": when, "s": status}
+    return _(
+        "这份证书已在其他单位的教师名下提交（%(s)s），同一证书只计入一次；如有疑问请联系学校人事管理员。"
+    ) % {"s": status}
+
+
+def outside_credential_submit(
+    *,
+    teacher,
+    kind: str,
+    credential_id: str,
+    name: str,
+    issuer: dict,
+    verification: dict,
+    document: dict,
+    raw: bytes,
+    items: list[dict],
+    flags: list[str],
+):
+    """Record a verified credential another platform issued and make one
+    recognition request per achievement in it, prefilled as the credential
+    states it and converted by the rule set in force where the teacher works.
+
+    ``issuer``: did, name, recognised, registry_name. ``items``: one per
+    achievement credential: credential_id, content_hash, title, provider,
+    achievement_type, amount, categories (the words it states), indicators,
+    earned_on. ``flags``: why HR must look closer (empty for a recognised
+    issuer whose every check passed). Refuses, with where it was counted, a
+    credential any teacher already brought."""
+    from django.core.files.base import ContentFile
+
+    from cms.shared.errors import ApplicationError
+
+    from . import conversion
+    from .models import OutsideCredential, RecognitionRequest
+
+    if not items:
+        raise ApplicationError(_("证书中没有可认定的学习成果（成就）。"))
+    for item in items:
+        where = _already_counted(
+            teacher=teacher,
+            credential_id=item["credential_id"],
+            content_hash=item["content_hash"],
+        )
+        if where:
+            raise ApplicationError(where, {"reason": "duplicate"})
+    try:
+        with transaction.atomic():
+            outside = OutsideCredential.objects.create(
+                teacher=teacher,
+                kind=kind,
+                credential_id=credential_id[:500],
+                name=(name or "")[:200],
+                issuer_did=issuer["did"][:300],
+                issuer_name=(issuer.get("name") or issuer["did"])[:200],
+                registry_name=(issuer.get("registry_name") or "")[:200],
+                issuer_recognised=bool(issuer.get("recognised")),
+                verification=verification,
+                document=document,
+            )
+            extra: dict = {}
+            for item in items:
+                rule_set = rule_set_in_force(
+                    school=teacher.school, on=item["earned_on"], cached=False
+                )
+                rules = conversion.outside_rules(rule_set.config)
+                category = conversion.category_of(item.get("categories") or [], rules)
+                result = conversion.convert(
+                    teacher=teacher,
+                    rules=rules,
+                    item={**item, "category": category},
+                    extra=extra,
+                )
+                result["rule_set"] = str(rule_set)
+                result["flags"] = flags
+                counted = result["counted"]
+                req = RecognitionRequest(
+                    teacher=teacher,
+                    title=item["title"][:200],
+                    provider=(item.get("provider") or outside.issuer_name)[:120],
+                    category=category,
+                    hours_claimed=Decimal(result["hours"]) if counted else Decimal(0),
+                    earned_on=item["earned_on"],
+                    evidence_name=f"{(name or 'credential')[:150]}.json",
+                    status=(
+                        RecognitionRequest.Status.PENDING
+                        if counted
+                        else RecognitionRequest.Status.REJECTED
+                    ),
+                    reason="" if counted else "；".join(result["steps"][-1:])[:300],
+                    reviewed_at=None if counted else timezone.now(),
+                    outside=outside,
+                    credential_id=item["credential_id"][:500],
+                    content_hash=item["content_hash"],
+                    indicators=item.get("indicators") or [],
+                    conversion=result,
+                    flagged=bool(flags),
+                )
+                req.evidence.save("credential.json", ContentFile(raw), save=False)
+                req.save()
+            return outside
+    except IntegrityError:
+        # Brought at the same moment by someone else: the constraint holds.
+        for item in items:
+            where = _already_counted(
+                teacher=teacher,
+                credential_id=item["credential_id"],
+                content_hash=item["content_hash"],
+            )
+            if where:
+                raise ApplicationError(where, {"reason": "duplicate"}) from None
+        raise
 
 
 def export_build(*, job_id: int) -> None:

@@ -39,6 +39,11 @@ urlpatterns = [
         name="recognition_evidence",
     ),
     path(
+        "credits/recognition/outside/<int:pk>/",
+        views_recognition.outside_detail,
+        name="outside_detail",
+    ),
+    path(
         "org/recognition/",
         views_recognition.recognition_queue,
         name="recognition_queue",

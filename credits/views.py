@@ -20,6 +20,9 @@ NOT_A_TEACHER = gettext_lazy("只有教师有学分账户。")
 def my_credits(request):
     teacher = request.teacher
     progress = selectors.cycle_progress(teacher=teacher)
+    origins = selectors.record_origins(progress["records"])
+    for record in progress["records"]:
+        record.origin = origins.get(record.reverses_id or record.pk, "")
     return render(
         request, "credits/my_credits.html", {"teacher": teacher, "p": progress}
     )

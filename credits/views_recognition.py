@@ -9,13 +9,15 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_required
+from cms.shared.errors import ApplicationError
 
 from . import services
 from .forms import DecisionForm, RecognitionForm
-from .models import RecognitionRequest
+from .models import OutsideCredential, RecognitionRequest
 from .views import NOT_A_TEACHER
 
 
@@ -82,17 +84,67 @@ def recognition_review(request, pk: int):
     )
     form = DecisionForm(request.POST or None, initial={"hours": req.hours_claimed})
     if request.method == "POST" and form.is_valid():
-        services.recognition_decide(
-            request_id=req.pk,
-            reviewer=request.user,
-            approve=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data["reason"],
-            hours=form.cleaned_data["hours"],
-        )
-        messages.success(request, _("已处理：%(t)s") % {"t": req.title})
-        return redirect("recognition_queue")
+        try:
+            services.recognition_decide(
+                request_id=req.pk,
+                reviewer=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+                hours=form.cleaned_data["hours"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已处理：%(t)s") % {"t": req.title})
+            return redirect("recognition_queue")
     return render(
-        request, "credits/recognition_review.html", {"req": req, "form": form}
+        request,
+        "credits/recognition_review.html",
+        {"req": req, "form": form, "checks": _checks(req.outside)},
+    )
+
+
+CHECK_LABELS = {
+    "format": gettext_lazy("格式"),
+    "schema": gettext_lazy("数据结构"),
+    "issuer_key": gettext_lazy("签发方密钥"),
+    "signature": gettext_lazy("签名"),
+    "status": gettext_lazy("撤销状态"),
+    "dates": gettext_lazy("有效期"),
+}
+
+
+def _checks(outside) -> list[dict]:
+    """The verifier's checks as they were when the credential was brought."""
+    if outside is None:
+        return []
+    return [
+        {**c, "label": CHECK_LABELS.get(c.get("check"), c.get("check"))}
+        for c in (outside.verification or {}).get("checks", [])
+        if isinstance(c, dict)
+    ]
+
+
+@login_required
+def outside_detail(request, pk: int):
+    """How a credential from elsewhere converted, and why: for its teacher and
+    the administrators whose scope covers her."""
+    outside = get_object_or_404(
+        OutsideCredential.objects.select_related("teacher"), pk=pk
+    )
+    own = outside.teacher.user_id == request.user.pk
+    if not own and not (
+        scoping.can_administer_teachers(request.user)
+        and scoping.teachers_visible_to(request.user)
+        .filter(pk=outside.teacher_id)
+        .exists()
+    ):
+        raise PermissionDenied
+    requests = outside.requests.select_related("record").order_by("pk")
+    return render(
+        request,
+        "credits/outside_detail.html",
+        {"outside": outside, "requests": requests, "checks": _checks(outside)},
     )
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credits import selectors as credit_selectors
 from recommendations.selectors import recommendations_for
 from training.framework import FRAMEWORK_CODE
 from training.models import AssessmentResult, Competency
@@ -120,16 +121,26 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "url": reverse("assessment_result", args=[r.pk]),
             }
         )
-    for rec in CreditRecord.objects.filter(
-        teacher=teacher, reverses__isnull=True
-    ).order_by("-seq")[:limit]:
+    credit_records = list(
+        CreditRecord.objects.filter(teacher=teacher, reverses__isnull=True).order_by(
+            "-seq"
+        )[:limit]
+    )
+    origins = credit_selectors.record_origins(credit_records)
+    for rec in credit_records:
         events.append(
             {
                 # When the learning happened, not when it reached the ledger.
                 "when": _learning_moment(rec.earned_on),
                 "kind": "credit",
                 "title": rec.source_title,
-                "detail": _("%(hours)s 学时") % {"hours": rec.hours},
+                "detail": _("%(hours)s 学时") % {"hours": rec.hours}
+                + " · "
+                + (
+                    _("来源：%(origin)s") % {"origin": origins[rec.pk]}
+                    if rec.pk in origins
+                    else _("来源：本平台")
+                ),
                 "url": "",
             }
         )

@@ -352,6 +352,12 @@ CREDENTIAL_KEYS_FILE = env(
 CREDENTIAL_AUTO_KEY = True
 # The did:web host (defaults to SITE_BASE_URL's host, port as %3A).
 CREDENTIAL_DID_HOST = env("CREDENTIAL_DID_HOST", "")
+# Credentials other platforms issued (badges/outside.py): their did:web
+# documents and status lists are fetched over https from public addresses only;
+# hosts listed here may also be plain http and private/loopback (tests).
+OUTSIDE_CREDENTIAL_INSECURE_HOSTS = [
+    h for h in env("OUTSIDE_CREDENTIAL_INSECURE_HOSTS", "").split(",") if h
+]
 # Pepper for the keyed hash of national ID numbers; never stored with the data.
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY")
 # A TrueType CJK font for PDFs (embedded as a subset); the first that exists.
