@@ -156,12 +156,69 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Evidence and exports: never under MEDIA_ROOT, served only through views.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+# Every uploaded or generated file goes through these storages
+# (cms/shared/storage.py), so any app node or worker reads what another wrote:
+# STORAGE_BACKEND=filesystem keeps them under MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+# (on several nodes: a shared mount), STORAGE_BACKEND=s3 in an S3-compatible
+# object store (django-storages; AWS_* variables below).
+STORAGE_BACKEND = env("STORAGE_BACKEND", "filesystem")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if STORAGE_BACKEND == "s3":
+    _S3 = {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL"),  # e.g. a private object store
+        "region_name": env("AWS_S3_REGION_NAME"),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE"),
+        # Keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them).
+        "file_overwrite": False,  # a second upload of a name gets a new name
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "location": env("AWS_MEDIA_PREFIX", "media"),
+            # Public media: plain URLs (through AWS_S3_CUSTOM_DOMAIN, e.g. a CDN,
+            # when set), readable by anyone as the media URL is today.
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN"),
+            "querystring_auth": False,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "bucket_name": env("AWS_PRIVATE_BUCKET_NAME", _S3["bucket_name"]),
+            "location": env("AWS_PRIVATE_PREFIX", "private"),
+            "default_acl": "private",
+            "querystring_auth": True,  # never a public URL; views stream the file
+        },
+    }
+    STORAGES["checkpoints"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            # A bucket of its own with versioning or a retention lock, which
+            # the database role has no way to reach.
+            "bucket_name": env("AWS_CHECKPOINT_BUCKET_NAME", _S3["bucket_name"]),
+            "location": env("AWS_CHECKPOINT_PREFIX", "ledger-checkpoints"),
+            "default_acl": "private",
+        },
+    }
+elif STORAGE_BACKEND != "filesystem":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}."
+    )
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
