@@ -432,10 +432,25 @@ MIDDLEWARE.append("cms.security.MailUnavailableMiddleware")
 # Scripts only from this site or inline with the request's nonce; styles from
 # this site (style attributes allowed); pictures may be data: URIs (QR codes);
 # video embeds in course pages may frame other https sites.
+# Public media in an object store (STORAGE_BACKEND=s3) is served from its host:
+# pictures and the video lessons are allowed from there.
+MEDIA_ORIGIN = env("MEDIA_ORIGIN", "")
+if STORAGE_BACKEND == "s3" and not MEDIA_ORIGIN:
+    from urllib.parse import urlsplit as _urlsplit
+
+    if env("AWS_S3_CUSTOM_DOMAIN"):
+        MEDIA_ORIGIN = f"https://{env('AWS_S3_CUSTOM_DOMAIN')}"
+    elif env("AWS_S3_ENDPOINT_URL"):
+        _parts = _urlsplit(env("AWS_S3_ENDPOINT_URL"))
+        MEDIA_ORIGIN = f"{_parts.scheme}://{_parts.netloc}"
+    else:
+        MEDIA_ORIGIN = "https://*.amazonaws.com"
+_MEDIA = f" {MEDIA_ORIGIN}" if MEDIA_ORIGIN else ""
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
     "style-src 'self'; style-src-attr 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    f"img-src 'self' data: blob:{_MEDIA}; media-src 'self' blob:{_MEDIA}; "
+    "font-src 'self' data:; "
     "connect-src 'self'; frame-src 'self' https:; frame-ancestors 'self'; "
     "object-src 'none'; base-uri 'self'"
 )
