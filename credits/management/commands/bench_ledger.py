@@ -6,7 +6,10 @@ them: the head is the ceiling of the whole platform's credit writes. This
 command measures it: P processes (each its own database connection, as P
 workers would be) append through `credit_record_append`, for distinct teachers,
 as fast as they can; the rate stops growing once the head is the bottleneck.
-Printed per P: appends, seconds, appends/s, and the mean latency of one append.
+Printed per P: appends, seconds, appends/s, the mean latency of one append,
+how long each held the head (median, p95), the Python CPU it spent meanwhile,
+the statements it sent meanwhile,
+and the ceiling that hold time sets (1 / mean hold).
 
 It really appends (the ledger is append-only; records stay, chained and
 valid), so it runs only on a database whose name contains "bench". The
@@ -27,9 +30,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 
-def _append_many(args) -> tuple[int, float, float]:
+def _append_many(args) -> tuple:
     """In a child process: append `count` records for these teachers; (done,
-    first start, last end) on the monotonic clock."""
+    first start and last end on the monotonic clock, seconds the head was held
+    by each append, statements sent while holding it)."""
     teacher_ids, count, run, worker = args
     import django
 
@@ -44,6 +48,40 @@ def _append_many(args) -> tuple[int, float, float]:
         sender=CreditRecord, dispatch_uid="badges_issue_on_record"
     )
     credit_recorded.disconnect(dispatch_uid="api_webhook_credit")
+    # Instrumentation for this run only: how long each append holds the head
+    # (from the locking SELECT to the commit) and how many statements it sends
+    # meanwhile.
+    from django.db import connection as db
+    from django.db import transaction
+
+    from credits import services
+
+    holds: list[float] = []
+    cpu_held: list[float] = []  # this process's CPU while holding it
+    statements = {"n": 0, "counting": False}
+    locked_head = services._locked_head
+
+    def timed_locked_head():
+        head = locked_head()
+        started, cpu = time.monotonic(), time.process_time()
+        statements["counting"] = True
+        statements["n"] += 1  # the SELECT ... FOR UPDATE itself
+
+        def released():
+            holds.append(time.monotonic() - started)
+            cpu_held.append(time.process_time() - cpu)
+            statements["counting"] = False
+
+        transaction.on_commit(released)
+        return head
+
+    def counted(execute, sql, params, many, context):
+        if statements["counting"]:
+            statements["n"] += 1
+        return execute(sql, params, many, context)
+
+    services._locked_head = timed_locked_head
+    db.execute_wrappers.append(counted)
     teachers = list(
         TeacherProfile.objects.filter(pk__in=teacher_ids).select_related("school")
     )
@@ -64,7 +102,8 @@ def _append_many(args) -> tuple[int, float, float]:
         )
     ended = time.monotonic()
     connection.close()
-    return count, started, ended
+    # +1 each: the COMMIT, which Django sends outside execute wrappers.
+    return count, started, ended, holds, statements["n"] + len(holds), cpu_held
 
 
 class Command(BaseCommand):
@@ -109,6 +148,9 @@ class Command(BaseCommand):
             # From the first writer's first append to the last one's last.
             span = max(d[2] for d in done) - min(d[1] for d in done)
             rate = total / span
+            holds = sorted(h for d in done for h in d[3])
+            held_statements = sum(d[4] for d in done) / total
+            cpu_held = sorted(c for d in done for c in d[5])
             results.append(
                 {
                     "processes": p,
@@ -116,6 +158,14 @@ class Command(BaseCommand):
                     "seconds": round(span, 2),
                     "appends_per_second": round(rate, 1),
                     "mean_latency_ms": round(1000 * span * p / total, 2),
+                    "head_held_ms_median": round(1000 * holds[len(holds) // 2], 2),
+                    "head_held_ms_p95": round(1000 * holds[int(len(holds) * 0.95)], 2),
+                    "statements_under_lock": round(held_statements, 1),
+                    "app_cpu_held_ms_median": round(
+                        1000 * cpu_held[len(cpu_held) // 2], 2
+                    ),
+                    # If appends did nothing but wait for the head: its ceiling.
+                    "head_ceiling_per_second": round(1 / (sum(holds) / len(holds)), 1),
                 }
             )
         summary = {
@@ -132,10 +182,15 @@ class Command(BaseCommand):
             f"fsync={fsync})"
         )
         self.stdout.write(
-            f"{'writers':>8} {'appends':>8} {'s':>7} {'per s':>8} {'ms each':>8}"
+            f"{'writers':>8} {'appends':>8} {'s':>7} {'per s':>8} {'ms each':>8} "
+            f"{'held ms':>8} {'held p95':>8} {'cpu ms':>7} {'stmts':>6} "
+            f"{'ceiling/s':>10}"
         )
         for r in results:
             self.stdout.write(
                 f"{r['processes']:>8} {r['appends']:>8} {r['seconds']:>7} "
-                f"{r['appends_per_second']:>8} {r['mean_latency_ms']:>8}"
+                f"{r['appends_per_second']:>8} {r['mean_latency_ms']:>8} "
+                f"{r['head_held_ms_median']:>8} {r['head_held_ms_p95']:>8} "
+                f"{r['app_cpu_held_ms_median']:>7} {r['statements_under_lock']:>6} "
+                f"{r['head_ceiling_per_second']:>10}"
             )
