@@ -219,6 +219,13 @@ elif STORAGE_BACKEND != "filesystem":
     raise ImproperlyConfigured(
         f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}."
     )
+# Wagtail documents are streamed through Wagtail's view, which checks a
+# collection's privacy on every download, whatever the storage (with object
+# storage Wagtail would otherwise redirect to the file's own, lasting URL).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Sessions in the database, which every app node shares (cms.W101 warns about
+# engines that would keep them on one node).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -407,3 +407,26 @@ def test_ledger_checkpoints_go_to_the_object_store(
     call_command("ledger_verify")
     out = capsys.readouterr().out
     assert "1 signed checkpoints in s3://" in out
+
+
+@pytest.mark.django_db
+def test_a_wagtail_document_in_the_object_store_is_streamed_through_the_site(
+    client, s3_storages, object_store
+):
+    """Public media lives in the bucket too; a document is served through
+    Wagtail's view (which checks collection privacy on every download), not by
+    a redirect to the object's lasting URL."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+    from wagtail.models import Collection
+
+    if Collection.get_first_root_node() is None:  # after a flushing test
+        Collection.add_root(name="Root")
+    document = Document(title="研修通知")
+    document.file.save("notice.pdf", ContentFile(PDF), save=False)
+    document.save()
+    (key,) = objects(object_store, s3_storages, "media/documents/")
+    assert read_object(object_store, s3_storages, key) == PDF
+    response = client.get(document.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
