@@ -10,6 +10,7 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .shared import pagecache
         from .shared.i18n import flatten_fallbacks
 

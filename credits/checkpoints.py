@@ -21,7 +21,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Protocol
 
 from django.conf import settings
@@ -84,19 +84,45 @@ def _the_signer() -> CheckpointSigner:
     return _signer
 
 
-def checkpoint_write(*, now: datetime.datetime | None = None) -> Path | None:
+def _storage():
+    """The object storage checkpoints go to (STORAGE_BACKEND=s3), or None for
+    the LEDGER_CHECKPOINT_DIR directory. Either way one place for every node:
+    beat hands the task to whichever worker is free."""
+    from cms.shared.storage import checkpoint_storage
+
+    return checkpoint_storage()
+
+
+def checkpoint_location() -> str:
+    """Where checkpoints are, for messages."""
+    storage = _storage()
+    if storage is None:
+        return str(checkpoint_dir())
+    bucket = getattr(storage, "bucket_name", "")
+    location = getattr(storage, "location", "")
+    return f"s3://{bucket}/{location}".rstrip("/")
+
+
+def checkpoint_write(*, now: datetime.datetime | None = None) -> Path | str | None:
     """Write a checkpoint of the current head; None when the head has not
-    moved since the last one (its file exists already) or the ledger is empty."""
+    moved since the last one (its file exists already) or the ledger is empty.
+    Answers the file's path (a directory) or its name (object storage)."""
     from .models import LedgerHead
 
     head = LedgerHead.objects.filter(pk=1).first()
     if head is None or head.seq == 0:
         return None
-    directory = checkpoint_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{PREFIX}{head.seq:012d}.json"
-    if path.exists():
-        return None
+    name = f"{PREFIX}{head.seq:012d}.json"
+    storage = _storage()
+    if storage is not None:
+        if storage.exists(name):
+            return None
+    else:
+        directory = checkpoint_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / name
+        if path.exists():
+            return None
     signer = _the_signer()
     written_at = (now or datetime.datetime.now(datetime.UTC)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
@@ -111,6 +137,18 @@ def checkpoint_write(*, now: datetime.datetime | None = None) -> Path | None:
         "written_at": written_at,
         **signed,
     }
+    if storage is not None:
+        from django.core.files.base import ContentFile
+
+        # Never replaced: a name taken meanwhile by a concurrent run makes the
+        # storage pick another (file_overwrite off), an equally valid second
+        # checkpoint of the same position. The bucket's retention lock or
+        # versioning keeps anyone from rewriting one afterwards.
+        saved = storage.save(
+            name, ContentFile((json.dumps(body, indent=2) + "\n").encode())
+        )
+        log.info("ledger checkpoint written: seq %s -> %s", head.seq, saved)
+        return saved
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     except FileExistsError:
@@ -127,14 +165,29 @@ def checkpoint_write(*, now: datetime.datetime | None = None) -> Path | None:
 def checkpoints_read() -> list[Checkpoint]:
     """Every checkpoint in the directory, signature-checked, oldest first.
     Raises CheckpointError naming the first file that cannot be trusted."""
-    directory = checkpoint_dir()
-    if not directory.is_dir():
-        return []
+    storage = _storage()
+    if storage is not None:
+        _dirs, names = storage.listdir("")
+        names = sorted(n for n in names if n.startswith(PREFIX) and n.endswith(".json"))
+
+        def read(name: str) -> str:
+            with storage.open(name, "rb") as fh:
+                return fh.read().decode("utf-8")
+    else:
+        directory = checkpoint_dir()
+        if not directory.is_dir():
+            return []
+        names = sorted(p.name for p in directory.glob(f"{PREFIX}*.json"))
+
+        def read(name: str) -> str:
+            return (directory / name).read_text(encoding="utf-8")
+
     problem_with = _the_signer().checker()
     found = []
-    for path in sorted(directory.glob(f"{PREFIX}*.json")):
+    for name in names:
+        path = PurePath(name)
         try:
-            body = json.loads(path.read_text(encoding="utf-8"))
+            body = json.loads(read(name))
             seq, hash_ = int(body["seq"]), str(body["hash"])
             written_at, key_id = str(body["written_at"]), str(body["key"])
             public, signature = str(body["public_key"]), str(body["signature"])

@@ -156,12 +156,76 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Evidence and exports: never under MEDIA_ROOT, served only through views.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+# Every uploaded or generated file goes through these storages
+# (cms/shared/storage.py), so any app node or worker reads what another wrote:
+# STORAGE_BACKEND=filesystem keeps them under MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+# (on several nodes: a shared mount), STORAGE_BACKEND=s3 in an S3-compatible
+# object store (django-storages; AWS_* variables below).
+STORAGE_BACKEND = env("STORAGE_BACKEND", "filesystem")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if STORAGE_BACKEND == "s3":
+    _S3 = {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL"),  # e.g. a private object store
+        "region_name": env("AWS_S3_REGION_NAME"),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE"),
+        # Keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3 reads them).
+        "file_overwrite": False,  # a second upload of a name gets a new name
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "location": env("AWS_MEDIA_PREFIX", "media"),
+            # Public media: plain URLs (through AWS_S3_CUSTOM_DOMAIN, e.g. a CDN,
+            # when set), readable by anyone as the media URL is today.
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN"),
+            "querystring_auth": False,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            "bucket_name": env("AWS_PRIVATE_BUCKET_NAME", _S3["bucket_name"]),
+            "location": env("AWS_PRIVATE_PREFIX", "private"),
+            "default_acl": "private",
+            "querystring_auth": True,  # never a public URL; views stream the file
+        },
+    }
+    STORAGES["checkpoints"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_S3,
+            # A bucket of its own with versioning or a retention lock, which
+            # the database role has no way to reach.
+            "bucket_name": env("AWS_CHECKPOINT_BUCKET_NAME", _S3["bucket_name"]),
+            "location": env("AWS_CHECKPOINT_PREFIX", "ledger-checkpoints"),
+            "default_acl": "private",
+        },
+    }
+elif STORAGE_BACKEND != "filesystem":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}."
+    )
+# Wagtail documents are streamed through Wagtail's view, which checks a
+# collection's privacy on every download, whatever the storage (with object
+# storage Wagtail would otherwise redirect to the file's own, lasting URL).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Sessions in the database, which every app node shares (cms.W101 warns about
+# engines that would keep them on one node).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -410,10 +474,25 @@ MIDDLEWARE.append("cms.security.MailUnavailableMiddleware")
 # Scripts only from this site or inline with the request's nonce; styles from
 # this site (style attributes allowed); pictures may be data: URIs (QR codes);
 # video embeds in course pages may frame other https sites.
+# Public media in an object store (STORAGE_BACKEND=s3) is served from its host:
+# pictures and the video lessons are allowed from there.
+MEDIA_ORIGIN = env("MEDIA_ORIGIN", "")
+if STORAGE_BACKEND == "s3" and not MEDIA_ORIGIN:
+    from urllib.parse import urlsplit as _urlsplit
+
+    if env("AWS_S3_CUSTOM_DOMAIN"):
+        MEDIA_ORIGIN = f"https://{env('AWS_S3_CUSTOM_DOMAIN')}"
+    elif env("AWS_S3_ENDPOINT_URL"):
+        _parts = _urlsplit(env("AWS_S3_ENDPOINT_URL"))
+        MEDIA_ORIGIN = f"{_parts.scheme}://{_parts.netloc}"
+    else:
+        MEDIA_ORIGIN = "https://*.amazonaws.com"
+_MEDIA = f" {MEDIA_ORIGIN}" if MEDIA_ORIGIN else ""
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
     "style-src 'self'; style-src-attr 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    f"img-src 'self' data: blob:{_MEDIA}; media-src 'self' blob:{_MEDIA}; "
+    "font-src 'self' data:; "
     "connect-src 'self'; frame-src 'self' https:; frame-ancestors 'self'; "
     "object-src 'none'; base-uri 'self'"
 )

@@ -4,7 +4,7 @@ TLS-terminating reverse proxy. Refuses to start without its secrets."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env, env_bool, env_list
+from .base import DATABASES, STORAGE_BACKEND, env, env_bool, env_list
 
 DEBUG = False
 
@@ -30,6 +30,8 @@ _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL (DATABASE_URL).")
 _required("REDIS_URL")
+if STORAGE_BACKEND == "s3":
+    _required("AWS_STORAGE_BUCKET_NAME")
 # Credentials are signed only with keys put in place by an operator
 # (CREDENTIAL_KEYS or CREDENTIAL_KEYS_FILE); none is ever made on the fly, and
 # issuing without one fails with a message naming the missing key.

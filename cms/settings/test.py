@@ -31,9 +31,22 @@ ACCOUNT_RATE_LIMITS = {  # noqa: F405
     "login_failed_pair": "100/m/key",
 }
 
-# Uploaded and generated files of the test run go to throwaway folders.
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-media-"))
-PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="tdl-private-"))
+# Uploaded and generated files of the test run go to throwaway folders, shared
+# with any web node or Celery worker a test starts (they inherit the
+# environment), as a shared mount is on several nodes.
+MEDIA_ROOT = Path(
+    env("TDL_TEST_MEDIA_ROOT", "") or tempfile.mkdtemp(prefix="tdl-media-")
+)
+PRIVATE_MEDIA_ROOT = Path(
+    env("TDL_TEST_PRIVATE_MEDIA_ROOT", "") or tempfile.mkdtemp(prefix="tdl-private-")
+)
+os.environ["TDL_TEST_MEDIA_ROOT"] = str(MEDIA_ROOT)
+os.environ["TDL_TEST_PRIVATE_MEDIA_ROOT"] = str(PRIVATE_MEDIA_ROOT)
+if STORAGE_BACKEND == "filesystem":  # noqa: F405
+    STORAGES["private"] = {  # noqa: F405
+        **STORAGES["private"],  # noqa: F405
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    }
 
 # Signing keys of the test run: a throwaway secret file, shared with any Celery
 # worker a test starts (it inherits the environment).

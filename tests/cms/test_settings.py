@@ -90,12 +90,19 @@ def test_production_passes_the_deploy_checklist(tmp_path, app_role):
     # (the check asks only that one is configured and present).
     keys = tmp_path / "credential-keys.json"
     keys.write_text("{}", encoding="utf-8")
+    # Files on storage every node shares (here: directories outside the
+    # checkout, as a shared mount would be).
+    shared = {
+        name: str(tmp_path / name.lower())
+        for name in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "LEDGER_CHECKPOINT_DIR")
+    }
     result = run_manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
         CREDENTIAL_KEYS_FILE=str(keys),
+        **shared,
         **{**GOOD, "DATABASE_URL": f"postgres://{app_role}@127.0.0.1:5432/postgres"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -119,6 +126,8 @@ def test_the_deploy_checklist_warns_when_the_site_connects_as_a_superuser(tmp_pa
         "--fail-level",
         "WARNING",
         CREDENTIAL_KEYS_FILE=str(keys),
+        STORAGE_BACKEND="s3",
+        AWS_STORAGE_BUCKET_NAME="tdl-files",
         **{**GOOD, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/tdl"},
     )
     assert unreachable.returncode == 0, unreachable.stdout + unreachable.stderr

@@ -3,7 +3,7 @@ beat does this on a schedule; run it by hand before and after maintenance)."""
 
 from django.core.management.base import BaseCommand
 
-from credits.checkpoints import checkpoint_dir, checkpoint_write
+from credits.checkpoints import checkpoint_location, checkpoint_write
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         if path is None:
             self.stdout.write(
                 f"ledger_checkpoint: the head has not moved since the last "
-                f"checkpoint in {checkpoint_dir()}; nothing written."
+                f"checkpoint in {checkpoint_location()}; nothing written."
             )
         else:
             self.stdout.write(self.style.SUCCESS(f"ledger_checkpoint: wrote {path}"))

@@ -8,7 +8,11 @@ from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credits.checkpoints import CheckpointError, checkpoint_dir, checkpoints_read
+from credits.checkpoints import (
+    CheckpointError,
+    checkpoint_location,
+    checkpoints_read,
+)
 from credits.ledger import ledger_walk
 from credits.models import CreditRecord, LedgerHead
 
@@ -66,7 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"ledger_verify: OK, {report.checked} records, chain intact, "
-                f"{len(checkpoints)} signed checkpoints in {checkpoint_dir()} reached "
+                f"{len(checkpoints)} signed checkpoints in {checkpoint_location()} reached "
                 f"({elapsed:.1f} s)"
             )
         )
