@@ -30,9 +30,10 @@ run: install system-deps
 
 # Debian packages the project uses, installed when missing and we may (root):
 # a TrueType CJK font for PDFs; for the tests also Chromium for the browser
-# journeys, a CJK screen font, and poppler's pdftotext to read PDFs back.
+# journeys, a CJK screen font, poppler's pdftotext to read PDFs back, and
+# PgBouncer for the several-nodes test (tests/multinode).
 APT_RUN := fonts-wqy-zenhei
-APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils zbar-tools
+APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils zbar-tools pgbouncer
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

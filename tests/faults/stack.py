@@ -229,6 +229,8 @@ def django_env(*, pg: PrivatePostgres, redis: PrivateRedis, base: Path) -> dict:
             "JOB_SWEEP_SECONDS": "1",
             "JOB_MAX_ATTEMPTS": "6",
             "CELERY_VISIBILITY_TIMEOUT": "20",
+            # A beat restarted after a SIGKILL takes the schedule lock over soon.
+            "CELERY_BEAT_LOCK_SECONDS": "3",
             "DB_CONN_MAX_AGE": "60",
             "PYTHONUNBUFFERED": "1",
         }
