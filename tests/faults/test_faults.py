@@ -285,7 +285,6 @@ def blocked_on(conn, table) -> bool:
 
 def broker(platform):
     from celery import Celery
-
     from django.conf import settings
 
     # Not the current app: the site's own tasks must keep their own broker.
