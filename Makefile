@@ -82,9 +82,12 @@ messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=static_collected --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
-# District-scale benchmarks against PostgreSQL and gunicorn (see bench/README.md).
+# District-scale benchmarks against PostgreSQL and gunicorn (see bench/README.md),
+# then the read-heavy pages on one node and on two (a replica, PgBouncer).
 bench: install
+	$(call apt_ensure,pgbouncer)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py $(BENCH_ARGS)
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py --nodes 2 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules $(AXE)/node_modules
