@@ -181,6 +181,9 @@ REPLICA_NEVER_MODELS = [
 # (longer than the replica ever lags), on whichever node serves them.
 REPLICA_PIN_COOKIE = "tdl_primary"
 REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "30"))
+# An anonymous page rendered from the replica is kept in the page cache this
+# long at most (it may lag a change the cache's versions already count).
+REPLICA_PAGE_CACHE_SECONDS = int(env("REPLICA_PAGE_CACHE_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -118,3 +118,30 @@ def test_the_catalogue_page_type_reads_the_replica():
 def test_migrations_run_on_the_primary_only():
     assert router.allow_migrate("default", "credits")
     assert not router.allow_migrate("replica", "credits")
+
+
+def test_an_anonymous_page_from_the_replica_is_cached_briefly(
+    with_replica, monkeypatch, settings
+):
+    """The page cache keeps what a (possibly lagging) replica rendered for
+    REPLICA_PAGE_CACHE_SECONDS, not the hour a primary's page is kept."""
+    from cms.shared import pagecache
+
+    stored = {}
+    monkeypatch.setattr(
+        pagecache.cache, "set", lambda key, value, timeout: stored.update(t=timeout)
+    )
+    monkeypatch.setattr(pagecache, "_versions", lambda deps: dict.fromkeys(deps, 1))
+    request = RequestFactory().get("/courses/")
+    request._page_cache_deps = {pagecache.CONTENT}
+    request._page_cache_before = {pagecache.CONTENT: 1}
+    response = HttpResponse("<html></html>", content_type="text/html")
+    token = dbrouting.request_begin(request)
+    try:
+        pagecache.AnonymousPageCacheMiddleware(None)._store(request, "k", response)
+        assert stored["t"] == pagecache.TIMEOUT
+        dbrouting.replica_reads_allow(request)
+        pagecache.AnonymousPageCacheMiddleware(None)._store(request, "k", response)
+        assert stored["t"] == settings.REPLICA_PAGE_CACHE_SECONDS
+    finally:
+        dbrouting.request_end(token)
