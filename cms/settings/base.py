@@ -121,7 +121,11 @@ WSGI_APPLICATION = "cms.wsgi.application"
 # Django's psycopg backend already turns off prepared statements.
 DATABASE_POOLER = (env("DATABASE_POOLER", "") or "").strip().lower()
 if DATABASE_POOLER not in ("", "pgbouncer"):
-    raise ValueError("DATABASE_POOLER is empty or 'pgbouncer'")
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}."
+    )
 
 
 def _database(url: str) -> dict:
