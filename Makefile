@@ -30,9 +30,10 @@ run: install system-deps
 
 # Debian packages the project uses, installed when missing and we may (root):
 # a TrueType CJK font for PDFs; for the tests also Chromium for the browser
-# journeys, a CJK screen font, and poppler's pdftotext to read PDFs back.
+# journeys, a CJK screen font, poppler's pdftotext to read PDFs back, and
+# PgBouncer for the several-nodes test (tests/multinode).
 APT_RUN := fonts-wqy-zenhei
-APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils zbar-tools
+APT_TEST := $(APT_RUN) chromium fonts-noto-cjk poppler-utils zbar-tools pgbouncer
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -88,9 +89,12 @@ messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=static_collected --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
-# District-scale benchmarks against PostgreSQL and gunicorn (see bench/README.md).
+# District-scale benchmarks against PostgreSQL and gunicorn (see bench/README.md),
+# then the read-heavy pages on one node and on two (a replica, PgBouncer).
 bench: install
+	$(call apt_ensure,pgbouncer)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py $(BENCH_ARGS)
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/run.py --nodes 2 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 static_collected .pytest_cache $(INTEROP)/node_modules $(AXE)/node_modules $(OIDC)/node_modules

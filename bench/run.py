@@ -314,6 +314,9 @@ def run_scenario(
     remaining = [requests or scenario.requests]
     sent = [0]
     stop_at = time.monotonic() + seconds_cap
+    # Several nodes: the clients take turns over the ports (one client, one
+    # node, as a load balancer keeps a connection on one backend).
+    ports = port if isinstance(port, list) else [port]
     headers = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
     if cookie:
         headers["Cookie"] = f"sessionid={cookie}"
@@ -321,7 +324,7 @@ def run_scenario(
         headers["Content-Type"] = scenario.content_type
     bodies = bodies or [b""]
 
-    def client():
+    def client(port):
         nonlocal errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while True:
@@ -353,8 +356,10 @@ def run_scenario(
 
     # Warm up each worker's connection and caches; a wrong answer here fails
     # the scenario at once (no load is timed against an error page).
-    for n in range(5):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for n in range(5 * len(ports)):
+        conn = http.client.HTTPConnection(
+            "127.0.0.1", ports[n % len(ports)], timeout=30
+        )
         status, content, location, _count = request_once(
             conn, scenario, headers, bodies[n % len(bodies)]
         )
@@ -362,7 +367,10 @@ def run_scenario(
         problem = check_response(scenario, status, content, location)
         if problem:
             return failed_row(scenario, f"warm-up: {problem}")
-    threads = [threading.Thread(target=client) for _ in range(CONCURRENCY)]
+    threads = [
+        threading.Thread(target=client, args=(ports[n % len(ports)],))
+        for n in range(CONCURRENCY)
+    ]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -499,6 +507,14 @@ def main() -> int:
     )
     parser.add_argument("--no-cpu", action="store_true", help="skip the CPU column")
     parser.add_argument("--no-jobs", action="store_true", help="pages only")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: instead of the table, the read-heavy pages on one node and on "
+        "two nodes (a streaming replica, PgBouncer; bench/nodes.py), side by side",
+    )
     args = parser.parse_args()
     scale = SCALES[args.scale]
 
@@ -522,9 +538,29 @@ def main() -> int:
     manage(env, "collectstatic", "--noinput", "-v0")
 
     scenarios = [s for s in SCENARIOS if not args.only or args.only in s.name]
+    if args.nodes == 2 and not args.only:
+        from bench.nodes import NODE_SCENARIOS
+
+        scenarios = [s for s in scenarios if s.name in NODE_SCENARIOS]
     scenarios, problems, credentials = resolve_paths(env, scenarios)
     cookies = session_cookies(env, {s.user for s in scenarios if s.user})
     requests = args.requests or scale["requests"]
+    if args.nodes == 2:
+        from bench.nodes import nodes_compare
+
+        return nodes_compare(
+            env,
+            database_url,
+            scenarios,
+            problems,
+            cookies,
+            credentials,
+            workers=args.workers,
+            seconds=args.seconds,
+            requests=requests,
+            run_scenario=run_scenario,
+            wait_until_up=wait_until_up,
+        )
     port = free_port()
     server = subprocess.Popen(
         [

@@ -17,3 +17,14 @@ def register_organisations_menu_item():
         icon_name="group",
         order=10000,
     )
+
+
+@hooks.register("before_serve_page")
+def replica_reads_for_heavy_pages(page, request, serve_args, serve_kwargs):
+    """The catalogue's listing reads the replica, when there is one
+    (cms/shared/dbrouting.py; the page itself was found on the primary)."""
+    from cms.shared import dbrouting
+
+    if dbrouting.replica_configured() and dbrouting.page_reads_replica(page):
+        dbrouting.replica_reads_allow(request)
+    return None

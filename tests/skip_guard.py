@@ -2,8 +2,9 @@
 
 Browser journeys, the reference JavaScript verifier (interop), the real
 OpenID Connect provider of the regional sign-in (tests/oidc), the real Celery
-worker and the PostgreSQL-only tests skip when their part of the machine is
-missing. Under `make test` (which sets TDL_REQUIRE_ALL=1) or in CI (CI=true) a
+worker, the several-nodes proof (multinode) and the PostgreSQL-only tests skip
+when their part of the machine is missing. Under `make test` (which sets
+TDL_REQUIRE_ALL=1) or in CI (CI=true) a
 skip of any of them fails the run, with its reason; elsewhere the skip message
 says how to get them running.
 
@@ -57,6 +58,13 @@ KEY_TESTS = (
         how="set DATABASE_URL to PostgreSQL and REDIS_URL, as `make test` does",
         markers=("worker",),
         paths=("tests/test_celery_worker.py",),
+    ),
+    KeyTests(
+        "multinode",
+        how="install PostgreSQL's server binaries, redis-server and Debian's "
+        "pgbouncer (`make test-deps`)",
+        markers=("multinode",),
+        paths=("tests/multinode/",),
     ),
     KeyTests(
         "PostgreSQL",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -112,15 +113,81 @@ TEMPLATES = [
 WSGI_APPLICATION = "cms.wsgi.application"
 
 # An embedded SQLite database unless DATABASE_URL points elsewhere.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+# Several nodes (README "Running on several nodes"): DATABASE_POOLER=pgbouncer
+# when DATABASE_URL (and DATABASE_REPLICA_URL) point at PgBouncer in
+# transaction mode: no server-side cursors (a cursor would outlive the
+# transaction PgBouncer lent its server connection for), and by default no
+# persistent connections from Django (PgBouncer keeps the server ones).
+# Django's psycopg backend already turns off prepared statements.
+DATABASE_POOLER = (env("DATABASE_POOLER", "") or "").strip().lower()
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer', not {DATABASE_POOLER!r}."
+    )
+
+
+def _database(url: str) -> dict:
+    database = dj_database_url.parse(
+        url,
+        conn_max_age=int(
+            env("DB_CONN_MAX_AGE", "0" if DATABASE_POOLER == "pgbouncer" else "60")
+        ),
         # A connection left over from before a database restart is checked
         # (and replaced) before a request uses it, instead of failing it.
         conn_health_checks=True,
     )
+    if DATABASE_POOLER == "pgbouncer":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return database
+
+
+DATABASES = {
+    "default": _database(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
+# A PostgreSQL streaming replica for the heavy read pages (cms/shared/dbrouting.py);
+# unset, everything reads and writes the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    # Test runs use the primary's test database through this alias too.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["cms.shared.dbrouting.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("cms.shared.reliability.DatabaseUnavailableMiddleware") + 1,
+        "cms.shared.dbrouting.ReplicaRoutingMiddleware",
+    )
+# The pages that read the replica, by URL name (GET only)...
+REPLICA_READ_URL_NAMES = [
+    "org_overview",
+    "org_overview_csv",
+    "org_overview_xlsx",
+    "org_credits",
+    "org_credits_csv",
+    "org_credits_xlsx",
+    "teacher_list",
+    "teacher_export_csv",
+    "teacher_export_xlsx",
+]
+# ... and by Wagtail page type (the course catalogue).
+REPLICA_READ_PAGE_TYPES = ["courses.catalogueindexpage"]
+# Never read from the replica, whatever the page: the credit ledger (written
+# and verified only on the primary) and sessions.
+REPLICA_NEVER_MODELS = [
+    "credits.creditrecord",
+    "credits.ledgerhead",
+    "credits.transcript",
+    "sessions.session",
+]
+# After a browser writes, all its reads go to the primary for this long
+# (longer than the replica ever lags), on whichever node serves them.
+REPLICA_PIN_COOKIE = "tdl_primary"
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "30"))
+# An anonymous page rendered from the replica is kept in the page cache this
+# long at most (it may lag a change the cache's versions already count).
+REPLICA_PAGE_CACHE_SECONDS = int(env("REPLICA_PAGE_CACHE_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -293,6 +360,51 @@ CELERY_BEAT_SCHEDULE: dict = {
         ),
     },
 }
+
+# Separate queues, so that a district's bulk ZIP never delays a teacher's
+# credential: a worker per queue (`celery -A cms worker -Q credentials`, see
+# README "Running on several nodes"); a worker started without -Q takes them
+# all. Every task is routed by its name (tests/test_celery_routes.py checks).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_QUEUES_ALL = ["credentials", "exports", "campaigns", "reminders", "default"]
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUES_ALL]
+CELERY_TASK_ROUTES = {
+    name: {"queue": queue, "routing_key": queue}
+    for queue, names in {
+        # A teacher waits for these.
+        "credentials": ["badges.issue_credentials", "badges.revoke_for_reversal"],
+        # Bulk files and recomputations.
+        "exports": [
+            "credits.tasks.export_build_task",
+            "api.exchange_export",
+            "portfolios.recompute",
+        ],
+        # Bulk enrolment, rosters, re-checks after a course changes.
+        "campaigns": [
+            "training.courses.tasks.campaign_run_task",
+            "training.courses.tasks.course_completions_recheck_task",
+            "cms.accounts.tasks.teacher_import_apply_task",
+            "cms.accounts.tasks.teacher_import_parse_task",
+        ],
+        "reminders": ["credits.tasks.compliance_reminders_task"],
+        # Small and frequent: the sweeper, checkpoints, webhooks.
+        "default": [
+            "cms.jobs_sweep",
+            "credits.ledger_checkpoint",
+            "api.webhook_fanout",
+            "api.webhook_deliver",
+            "api.webhook_sweep",
+        ],
+    }.items()
+    for name in names
+}
+# The beat schedule runs once however many nodes there are: exactly one
+# `celery -A cms beat` process (or one worker with -B). A second beat started
+# by mistake waits on a Redis lock instead of sending everything twice
+# (cms/beat.py, CELERY_BEAT_LOCK_SECONDS).
+CELERY_BEAT_LOCK_SECONDS = int(env("CELERY_BEAT_LOCK_SECONDS", "60"))
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "cms.beat:LockedScheduler"
 
 # --- Email: console unless an SMTP server is configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -38,6 +38,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 
+from cms.shared import dbrouting
+
 KEY_PREFIX = "pagecache:"
 VERSION_PREFIX = "pagecache-v:"
 CONTENT = "content"
@@ -254,6 +256,11 @@ class AnonymousPageCacheMiddleware:
             versions.update(_versions(extra))
         if any(value is None for value in versions.values()):
             return  # Redis unavailable
+        timeout = TIMEOUT_WITH_QUERY if request.META.get("QUERY_STRING") else TIMEOUT
+        if dbrouting.reads_from() == "replica":
+            # A replica may lag a change the versions already count: keep
+            # what it rendered only briefly.
+            timeout = min(timeout, settings.REPLICA_PAGE_CACHE_SECONDS)
         cache.set(
             key,
             {
@@ -262,7 +269,7 @@ class AnonymousPageCacheMiddleware:
                 "content_type": response["Content-Type"],
                 "language": response.get("Content-Language"),
             },
-            TIMEOUT_WITH_QUERY if request.META.get("QUERY_STRING") else TIMEOUT,
+            timeout,
         )
 
 

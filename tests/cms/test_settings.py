@@ -131,3 +131,43 @@ def test_the_deploy_checklist_warns_when_the_site_connects_as_a_superuser(tmp_pa
         **{**GOOD, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/tdl"},
     )
     assert unreachable.returncode == 0, unreachable.stdout + unreachable.stderr
+
+
+SHOW_DATABASES = (
+    "shell",
+    "-c",
+    "import json; from django.conf import settings as s; print(json.dumps("
+    "{'dbs': {a: [d['CONN_MAX_AGE'], d.get('DISABLE_SERVER_SIDE_CURSORS', False), "
+    "d['PORT']] for a, d in s.DATABASES.items()}, 'routers': s.DATABASE_ROUTERS, "
+    "'mw': 'cms.shared.dbrouting.ReplicaRoutingMiddleware' in s.MIDDLEWARE}))",
+)
+
+
+def test_several_nodes_settings_come_from_the_environment():
+    import json
+
+    alone = run_manage(*SHOW_DATABASES, **GOOD)
+    assert alone.returncode == 0, alone.stderr
+    assert json.loads(alone.stdout.strip().splitlines()[-1]) == {
+        "dbs": {"default": [60, False, 5432]},
+        "routers": [],
+        "mw": False,
+    }
+    pooled = run_manage(
+        *SHOW_DATABASES,
+        **{
+            **GOOD,
+            "DATABASE_URL": "postgres://tdl_app@127.0.0.1:6432/tdl",
+            "DATABASE_REPLICA_URL": "postgres://tdl_app@10.0.0.2:6432/tdl",
+            "DATABASE_POOLER": "pgbouncer",
+        },
+    )
+    assert pooled.returncode == 0, pooled.stderr
+    assert json.loads(pooled.stdout.strip().splitlines()[-1]) == {
+        "dbs": {"default": [0, True, 6432], "replica": [0, True, 6432]},
+        "routers": ["cms.shared.dbrouting.ReplicaRouter"],
+        "mw": True,
+    }
+    wrong = run_manage("check", **{**GOOD, "DATABASE_POOLER": "pgpool"})
+    assert wrong.returncode != 0
+    assert "DATABASE_POOLER must be empty or 'pgbouncer'" in wrong.stderr

@@ -88,10 +88,15 @@ class PrivatePostgres:
             "--no-sync",
         )
 
+    # A primary that a replica copies needs full-page writes for its base
+    # backup; a throwaway cluster otherwise does without.
+    full_page_writes = False
+
     def start(self):
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c fsync=off -c synchronous_commit=off "
+            f"-c full_page_writes={'on' if self.full_page_writes else 'off'} "
             "-c client_connection_check_interval=500"
         )
         self._run(
@@ -114,6 +119,145 @@ class PrivatePostgres:
 
     def connect(self, db="tdl_faults", **kwargs):
         return psycopg.connect(self.url(db=db), autocommit=True, **kwargs)
+
+
+class PrivateReplica(PrivatePostgres):
+    """A streaming replica of a PrivatePostgres: pg_basebackup -R (which
+    writes standby.signal and primary_conninfo), then its own port."""
+
+    def __init__(self, base: Path, primary: PrivatePostgres):
+        super().__init__(base)
+        self.primary = primary
+        self.data = base / "replica-data"
+        self.socket_dir = base / "replica-sock"
+        self.log = base / "replica.log"
+
+    def init(self):
+        self.socket_dir.mkdir()
+        self.data.mkdir(mode=0o700)
+        if self.as_user:
+            shutil.chown(self.data, "postgres")
+            shutil.chown(self.socket_dir, "postgres")
+            self.log.touch()
+            shutil.chown(self.log, "postgres")
+        self._run(
+            PG_BIN / "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            self.primary.port,
+            "-U",
+            "postgres",
+            "-D",
+            self.data,
+            "-R",
+            "-X",
+            "stream",
+            "--no-sync",
+            "-c",
+            "fast",
+        )
+
+    def replay_pause(self):
+        with self.connect(db="postgres") as conn:
+            conn.execute("SELECT pg_wal_replay_pause()")
+
+    def replay_resume(self):
+        with self.connect(db="postgres") as conn:
+            conn.execute("SELECT pg_wal_replay_resume()")
+
+
+class PgBouncer:
+    """PgBouncer in transaction mode in front of one PostgreSQL (it refuses
+    to run as root, so as root it runs as `postgres`)."""
+
+    def __init__(self, base: Path, pg: PrivatePostgres, databases: list[str]):
+        self.base = base / "pgbouncer"
+        self.port = free_port()
+        self.pg, self.databases = pg, databases
+        self.process: Process | None = None
+
+    def write_config(self) -> Path:
+        self.base.mkdir()
+        dbs = "\n".join(
+            f"{name} = host=127.0.0.1 port={self.pg.port} dbname={name}"
+            for name in self.databases
+        )
+        (self.base / "userlist.txt").write_text('"tdl_app" ""\n"postgres" ""\n')
+        ini = self.base / "pgbouncer.ini"
+        ini.write_text(
+            f"""[databases]
+{dbs}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {self.base / "userlist.txt"}
+admin_users = postgres
+pool_mode = transaction
+max_client_conn = 400
+default_pool_size = 12
+ignore_startup_parameters = extra_float_digits
+logfile = {self.base / "pgbouncer.log"}
+pidfile = {self.base / "pgbouncer.pid"}
+"""
+        )
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres")
+        return ini
+
+    def start(self, log_dir: Path):
+        ini = self.base / "pgbouncer.ini"
+        if not ini.exists():
+            ini = self.write_config()
+        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.process = Process(
+            "pgbouncer", [*as_user, PGBOUNCER, str(ini)], dict(os.environ), log_dir
+        )
+        self.process.start()
+        wait_for(
+            lambda: (
+                psycopg.connect(
+                    self.url(db=self.databases[0]), connect_timeout=2
+                ).close()
+                is None
+            ),
+            timeout=20,
+            what="pgbouncer",
+        )
+
+    def stop(self):
+        if self.process is not None:
+            self.process.stop()
+
+    def url(self, user="postgres", db="postgres") -> str:
+        return f"postgres://{user}@127.0.0.1:{self.port}/{db}"
+
+    def show(self, what: str) -> str:
+        """The admin console (simple query protocol only: psql)."""
+        return subprocess.run(
+            [
+                PG_BIN / "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-At",
+                "-c",
+                f"SHOW {what}",
+                "pgbouncer",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 
 class PrivateRedis:
@@ -229,6 +373,8 @@ def django_env(*, pg: PrivatePostgres, redis: PrivateRedis, base: Path) -> dict:
             "JOB_SWEEP_SECONDS": "1",
             "JOB_MAX_ATTEMPTS": "6",
             "CELERY_VISIBILITY_TIMEOUT": "20",
+            # A beat restarted after a SIGKILL takes the schedule lock over soon.
+            "CELERY_BEAT_LOCK_SECONDS": "3",
             "DB_CONN_MAX_AGE": "60",
             "PYTHONUNBUFFERED": "1",
         }
@@ -236,9 +382,20 @@ def django_env(*, pg: PrivatePostgres, redis: PrivateRedis, base: Path) -> dict:
     return env
 
 
-def worker(env: dict, base: Path) -> Process:
+def worker(
+    env: dict,
+    base: Path,
+    *,
+    name: str = "worker",
+    queues: list[str] | None = None,
+    beat: bool = True,
+) -> Process:
+    """A worker on `queues` (all of them when None), with the embedded beat."""
+    options = ["-Q", ",".join(queues)] if queues else []
+    if beat:
+        options += ["-B", "-s", str(base / "beat-schedule")]
     return Process(
-        "worker",
+        name,
         [
             sys.executable,
             "-m",
@@ -246,9 +403,9 @@ def worker(env: dict, base: Path) -> Process:
             "-A",
             "cms",
             "worker",
-            "-B",
-            "-s",
-            str(base / "beat-schedule"),
+            *options,
+            "-n",
+            f"{name}@%h",
             "--pool=solo",
             "--concurrency=1",
             "--without-heartbeat",
@@ -261,9 +418,9 @@ def worker(env: dict, base: Path) -> Process:
     )
 
 
-def server(env: dict, base: Path, port: int) -> Process:
+def server(env: dict, base: Path, port: int, name: str = "gunicorn") -> Process:
     return Process(
-        "gunicorn",
+        name,
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "cms.wsgi:application",

@@ -285,9 +285,14 @@ def blocked_on(conn, table) -> bool:
 
 def broker(platform):
     from celery import Celery
+    from django.conf import settings
 
     # Not the current app: the site's own tasks must keep their own broker.
-    return Celery("faults", broker=platform["redis"].url, set_as_current=False)
+    app = Celery("faults", broker=platform["redis"].url, set_as_current=False)
+    # The site's queues: a task sent here lands where the site's workers read.
+    app.conf.task_routes = settings.CELERY_TASK_ROUTES
+    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    return app
 
 
 class Locker:
