@@ -273,3 +273,21 @@ def test_a_former_member_is_no_longer_endorsed(client, studios):
     response = endorse(client, studios)
     assert response.status_code == 403
     assert not Endorsement.objects.exists()
+
+
+def test_the_endorsement_schema_is_the_published_ob_definition():
+    """badges/schemas/ob_v3p0_endorsementcredential_schema.json is the
+    EndorsementCredential definition of the OB 3.0 schema we ship, at the root."""
+    endorsement = schema._schema("EndorsementCredential")
+    achievement = schema._schema("OpenBadgeCredential")
+    definition = achievement["$defs"]["EndorsementCredential"]
+    root = {
+        k: v
+        for k, v in endorsement.items()
+        if k not in ("$schema", "$id", "title", "$defs")
+    }
+    assert root == definition
+    assert endorsement["$schema"] == achievement["$schema"]
+    for name, value in endorsement["$defs"].items():
+        assert achievement["$defs"][name] == value
+    assert endorsement["$id"].endswith("/ob_v3p0_endorsementcredential_schema.json")
