@@ -291,3 +291,21 @@ def test_the_endorsement_schema_is_the_published_ob_definition():
     for name, value in endorsement["$defs"].items():
         assert achievement["$defs"][name] == value
     assert endorsement["$id"].endswith("/ob_v3p0_endorsementcredential_schema.json")
+
+
+def test_an_endorsing_studio_cannot_be_deleted_in_the_admin(client, studios):
+    from tests.factories import UserFactory
+
+    endorse(client, studios)
+    studio = studios["studio"]
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    url = reverse("wagtailadmin_pages:delete", args=[studio.pk])
+    response = client.post(url, follow=True)
+    assert "已签发背书" in response.content.decode()
+    studio.refresh_from_db()
+    assert verify_credential(Endorsement.objects.get().document).ok
+    # A studio that never endorsed is deleted as before.
+    other = studios["other_studio"]
+    client.post(reverse("wagtailadmin_pages:delete", args=[other.pk]))
+    assert not type(other).objects.filter(pk=other.pk).exists()
