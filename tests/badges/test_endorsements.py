@@ -309,3 +309,22 @@ def test_an_endorsing_studio_cannot_be_deleted_in_the_admin(client, studios):
     other = studios["other_studio"]
     client.post(reverse("wagtailadmin_pages:delete", args=[other.pk]))
     assert not type(other).objects.filter(pk=other.pk).exists()
+
+
+def test_without_automatic_keys_the_studio_is_refused_until_given_one(
+    client, studios, settings
+):
+    from badges import keys
+
+    settings.CREDENTIAL_AUTO_KEY = False
+    settings.CREDENTIAL_STUDIO_AUTO_KEY = False
+    response = endorse(client, studios)
+    assert response.status_code == 400
+    assert "工作室的签名密钥暂不可用" in response.content.decode()
+    assert not Endorsement.objects.exists()
+    # The refused attempt made the studio's issuer; an operator gives it a key.
+    issuer = Issuer.objects.get(studio=studios["studio"])
+    assert not issuer.keys.exists()
+    keys.key_generate(issuer)
+    assert endorse(client, studios).status_code == 302
+    assert verify_credential(Endorsement.objects.get().document).ok
