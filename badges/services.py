@@ -386,7 +386,13 @@ def endorsement_issue(
     endorser_name = _person_name(by)
     with transaction.atomic():
         # One writer per credential at a time: two clicks cannot both be live.
-        IssuedCredential.objects.select_for_update().only("pk").get(pk=credential.pk)
+        locked = (
+            IssuedCredential.objects.select_for_update()
+            .only("pk", "revoked_at")
+            .get(pk=credential.pk)
+        )
+        if locked.revoked_at is not None:  # revoked meanwhile
+            raise ApplicationError(_("这份证书已被撤销，不能背书。"))
         previous = (
             Endorsement.objects.select_for_update()
             .filter(credential=credential, endorser=by, revoked_at__isnull=True)
