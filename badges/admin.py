@@ -4,6 +4,7 @@ from cms.shared.admin_base import ReadOnlyAdmin
 
 from .models import (
     AchievementDefinition,
+    Endorsement,
     IssuedCredential,
     Issuer,
     IssuerKey,
@@ -24,9 +25,11 @@ class IssuerKeyInline(admin.TabularInline):
 
 @admin.register(Issuer)
 class IssuerAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "organisation"]
+    list_display = ["name", "slug", "organisation", "studio"]
     inlines = [IssuerKeyInline]
     autocomplete_fields = []
+    # A studio's issuer is made by its first endorsement, never by hand.
+    readonly_fields = ["studio"]
 
 
 @admin.register(AchievementDefinition)
@@ -41,6 +44,12 @@ class IssuedCredentialAdmin(ReadOnlyAdmin):
     list_display = ["name", "teacher", "kind", "issued_at", "revoked_at"]
     list_filter = ["kind"]
     search_fields = ["teacher__real_name", "teacher__staff_number", "name"]
+
+
+@admin.register(Endorsement)
+class EndorsementAdmin(ReadOnlyAdmin):
+    list_display = ["credential", "issuer", "endorser", "issued_at", "revoked_at"]
+    search_fields = ["credential__name", "credential__teacher__real_name", "comment"]
 
 
 @admin.register(TrustedIssuer)

@@ -227,3 +227,36 @@ def clr_credential(
     if status:
         document["credentialStatus"] = status
     return document
+
+
+def endorsement_credential(
+    *,
+    uid,
+    endorsed_id: str,
+    endorsed_name: str,
+    comment: str,
+    endorser_name: str,
+    issuer_id: str,
+    issuer_name: str,
+    issued_at: datetime.datetime,
+    status: dict | None,
+) -> dict:
+    """An unsigned Open Badges 3.0 EndorsementCredential: the studio (issuer)
+    vouches for the credential ``endorsed_id``, in its leader's words."""
+    document = {
+        "@context": [jsonld.VC_V2, jsonld.OB_V3],
+        "id": f"urn:uuid:{uid}",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
+        "validFrom": iso(issued_at),
+        "name": f"{issuer_name}对“{endorsed_name}”的背书",
+        "description": f"工作室主持人{endorser_name}的背书意见。",
+        "credentialSubject": {
+            "id": endorsed_id,
+            "type": ["EndorsementSubject"],
+            "endorsementComment": comment,
+        },
+    }
+    if status:
+        document["credentialStatus"] = status
+    return document

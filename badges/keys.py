@@ -139,6 +139,30 @@ def platform_issuer() -> Issuer:
     return issuer
 
 
+def studio_slug(studio) -> str:
+    return f"studio-{studio.pk}"
+
+
+def studio_issuer(studio) -> Issuer:
+    """The studio's own issuer identity (did:web:host:issuers:studio-N), made
+    on first use. It signs only its leader's endorsements."""
+    issuer = Issuer.objects.filter(studio=studio).first()
+    if issuer is not None:
+        if issuer.name != studio.title[:120]:  # renamed studio: new documents say so
+            issuer.name = studio.title[:120]
+            issuer.save(update_fields=["name"])
+        return issuer
+    try:
+        with transaction.atomic():
+            issuer = Issuer.objects.create(
+                studio=studio, slug=studio_slug(studio), name=studio.title[:120]
+            )
+    except IntegrityError:  # made meanwhile by another request
+        issuer = Issuer.objects.get(studio=studio)
+    forget_issuer_dids()
+    return issuer
+
+
 def issuers_for_schools(schools) -> dict:
     """{school id: issuer} for many schools with two queries in all."""
     org_issuers = list(
@@ -272,7 +296,14 @@ def active_key(issuer: Issuer) -> IssuerKey:
         .first()
     )
     if key is None:
-        if not getattr(settings, "CREDENTIAL_AUTO_KEY", False) or _keys_file() is None:
+        # Studios are made by people at any time, so a studio's key is made on
+        # its first endorsement wherever a secret file is configured
+        # (CREDENTIAL_STUDIO_AUTO_KEY); organisations' keys are made by hand in
+        # production.
+        auto = getattr(settings, "CREDENTIAL_AUTO_KEY", False) or (
+            issuer.is_studio and getattr(settings, "CREDENTIAL_STUDIO_AUTO_KEY", False)
+        )
+        if not auto or _keys_file() is None:
             raise SigningKeyMissing(
                 f"issuer {issuer.slug} has no signing key: run "
                 f"`manage.py credential_key_generate --issuer {issuer.slug}`"

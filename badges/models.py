@@ -18,8 +18,10 @@ STATUS_LIST_SIZE = 131_072  # entries per list: the minimum the spec allows
 
 
 class Issuer(models.Model):
-    """An organisation that signs credentials: the platform (no organisation)
-    or, say, a district's 教师发展中心. Each has a did:web identity."""
+    """Who signs credentials: the platform (no organisation, no studio), an
+    organisation (say, a district's 教师发展中心, whose teachers' credit
+    credentials it signs) or a studio (it signs only its leader's
+    endorsements). Each has a did:web identity."""
 
     organisation = models.OneToOneField(
         "accounts.Organisation",
@@ -29,6 +31,15 @@ class Issuer(models.Model):
         related_name="issuer",
         verbose_name=_("组织机构"),
         help_text=_("留空表示平台本身。该机构及其下属学校教师的学分证书由它签发。"),
+    )
+    studio = models.OneToOneField(
+        "studios.StudioPage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issuer",
+        verbose_name=_("工作室"),
+        help_text=_("工作室的签发身份只用于主持人的背书，由系统在首次背书时创建。"),
     )
     slug = models.SlugField(
         _("标识"),
@@ -60,7 +71,11 @@ class Issuer(models.Model):
 
     @property
     def is_platform(self) -> bool:
-        return self.organisation_id is None
+        return self.organisation_id is None and self.studio_id is None
+
+    @property
+    def is_studio(self) -> bool:
+        return self.studio_id is not None
 
 
 class IssuerKey(models.Model):
@@ -231,6 +246,66 @@ class IssuedCredential(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("credential_public", args=[self.uid])
+
+
+class Endorsement(models.Model):
+    """A studio leader's Open Badges 3.0 EndorsementCredential of a member's
+    credential, signed by the studio's issuer. A signed document never
+    changes: a new comment revokes the old endorsement and issues a new one,
+    so at most one per leader and credential is live (not revoked)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    credential = models.ForeignKey(
+        IssuedCredential, on_delete=models.PROTECT, related_name="endorsements"
+    )
+    # The endorsed credential's id as the document states it (urn:uuid:...).
+    endorsed_id = models.CharField(max_length=300)
+    studio = models.ForeignKey(
+        "studios.StudioPage", on_delete=models.PROTECT, related_name="+"
+    )
+    endorser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="+")
+    key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("背书意见"))
+    status_list = models.ForeignKey(
+        StatusList, on_delete=models.PROTECT, related_name="+"
+    )
+    status_index = models.PositiveIntegerField()
+    document = models.JSONField()
+    issued_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoke_reason = models.CharField(_("撤回原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("背书")
+        verbose_name_plural = _("背书")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "endorser"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_endorsement_per_leader",
+            ),
+            models.UniqueConstraint(
+                fields=["status_list", "status_index"],
+                name="endorsement_status_slot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.studio_id} → {self.credential_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("endorsement_public", args=[self.uid])
 
 
 class TrustedIssuer(models.Model):

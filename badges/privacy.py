@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
-from .models import IssuedCredential
+from .models import Endorsement, IssuedCredential
 
 KEPT = (
     "issued credentials are already in other hands; they stay verifiable or "
@@ -16,6 +16,11 @@ KEPT = (
 
 def export_person(teacher, writer) -> None:
     writer.rows(linked_rows(IssuedCredential, teacher))
+    # Endorsements she made as a studio leader, and those of her credentials.
+    writer.rows(
+        linked_rows(Endorsement, teacher)
+        | Endorsement.objects.filter(credential__teacher=teacher)
+    )
 
 
 def erase_person(teacher) -> None:
@@ -31,6 +36,9 @@ register(
             "badges.issuedcredential.teacher": KEPT,
             "badges.issuedcredential.revoked_by": "revocations she decided on "
             "other teachers' credentials",
+            "badges.endorsement.endorser": "endorsements she signed as a studio "
+            "leader are in other hands; she withdraws one to end it",
+            "badges.endorsement.revoked_by": "endorsements she withdrew",
         },
     )
 )

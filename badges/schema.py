@@ -1,6 +1,6 @@
 """Validation against the current published 1EdTech JSON schemas (JSON Schema
 2019-09, VC 2.0 data model with ``validFrom``) for AchievementCredential /
-OpenBadgeCredential and ClrCredential, kept as data in ``badges/schemas``
+OpenBadgeCredential, EndorsementCredential and ClrCredential, kept as data in ``badges/schemas``
 (sources in docs/decisions/0005).
 
 The Open Badges schema is the formal one, where ``proof`` is an array; what we
@@ -33,6 +33,9 @@ FILES = {
     "OpenBadgeCredential": "ob_v3p0_achievementcredential_schema.json",
     "AchievementCredential": "ob_v3p0_achievementcredential_schema.json",
     "ClrCredential": "clr_v2p0_clrcredential_schema.json",
+    # The EndorsementCredential definition of the same published OB 3.0 schema,
+    # at the root of a file of its own (see docs/decisions/0011).
+    "EndorsementCredential": "ob_v3p0_endorsementcredential_schema.json",
     # The JSON-LD adaptation of the OB schema: a test oracle only.
     "OpenBadgeCredential/json-ld": "ob_v3p0_achievementcredential_schema.jsonld-adaptation.json",
 }
@@ -107,14 +110,19 @@ def _compiled(kind: str):
 
 def warm() -> None:
     """Load the compiled validators now rather than in a first request."""
-    for kind in ("OpenBadgeCredential", "ClrCredential"):
+    for kind in ("OpenBadgeCredential", "ClrCredential", "EndorsementCredential"):
         _compiled(kind)
 
 
 def schema_kind(document: dict) -> str | None:
     types = document.get("type")
     types = types if isinstance(types, list) else [types]
-    for kind in ("ClrCredential", "OpenBadgeCredential", "AchievementCredential"):
+    for kind in (
+        "ClrCredential",
+        "OpenBadgeCredential",
+        "AchievementCredential",
+        "EndorsementCredential",
+    ):
         if kind in types:
             return kind
     return None

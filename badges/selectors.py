@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import IssuedCredential
+from .models import Endorsement, IssuedCredential
 
 
 def credentials_for_teachers(*, teachers) -> QuerySet[IssuedCredential]:
@@ -20,3 +20,32 @@ def credential_ids_for_records(record_ids) -> dict[int, str]:
             record_id__in=list(record_ids)
         ).values_list("record_id", "uid")
     }
+
+
+def live_endorsements(*, credential_ids) -> dict[int, list[Endorsement]]:
+    """The endorsements in force (not withdrawn) of each credential, newest
+    first, with the endorsing studio's issuer."""
+    out: dict[int, list[Endorsement]] = {}
+    for endorsement in (
+        Endorsement.objects.filter(
+            credential_id__in=list(credential_ids), revoked_at__isnull=True
+        )
+        .select_related("issuer")
+        .order_by("-issued_at", "-id")
+    ):
+        out.setdefault(endorsement.credential_id, []).append(endorsement)
+    return out
+
+
+def endorsements_of_teacher(*, teacher, limit: int = 30) -> list[Endorsement]:
+    """The endorsements in force of her credentials (for the portrait),
+    newest first, with the credential and the studio's issuer."""
+    return list(
+        Endorsement.objects.filter(
+            credential__teacher=teacher,
+            credential__revoked_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .select_related("issuer", "credential")
+        .order_by("-issued_at", "-id")[:limit]
+    )

@@ -9,13 +9,15 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cms.shared.errors import ApplicationError
 from credits.data import SourceKind
 from credits.models import CreditRecord
 from credits.services import credit_record_reverse
 
 from . import compose, events, keys, proofs, statuslist
-from .models import AchievementDefinition, IssuedCredential
+from .models import AchievementDefinition, Endorsement, IssuedCredential
 
 log = logging.getLogger(__name__)
 
@@ -322,3 +324,165 @@ def credentials_requeue_lost(*, older_than: datetime.datetime) -> int:
             len(reversals),
         )
     return len(ids) + len(reversals)
+
+
+# --- endorsements -----------------------------------------------------------
+
+ENDORSEMENT_COMMENT_MAX = 1000
+SUPERSEDED = "由同一主持人新的背书意见取代"
+
+
+def endorsement_studios(*, user, credential: IssuedCredential) -> list:
+    """The studios through which ``user`` may endorse ``credential``: those
+    she leads in which its holder is a current member. Only credit
+    credentials (badges) are endorsed, and only while not revoked."""
+    from cms.studios.selectors import studios_where_leader_endorses
+
+    if credential.kind != IssuedCredential.Kind.BADGE or credential.revoked_at:
+        return []
+    return studios_where_leader_endorses(leader=user, teacher=credential.teacher)
+
+
+def _person_name(user) -> str:
+    profile = getattr(user, "teacher_profile", None)
+    if profile is not None and profile.real_name:
+        return profile.real_name
+    return user.get_full_name() or user.get_username()
+
+
+def endorsement_issue(
+    *, credential: IssuedCredential, studio, by, comment: str
+) -> Endorsement:
+    """The studio's leader endorses a member's credential: an
+    EndorsementCredential signed by the studio's issuer, with a revocation
+    slot. One live endorsement per leader and credential: a new comment
+    withdraws the previous one and issues a new document (a signed document
+    never changes); the same comment again changes nothing."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ApplicationError(_("请填写背书意见。"))
+    if len(comment) > ENDORSEMENT_COMMENT_MAX:
+        raise ApplicationError(
+            _("背书意见不能超过 %(n)s 字。") % {"n": ENDORSEMENT_COMMENT_MAX}
+        )
+    if credential.kind != IssuedCredential.Kind.BADGE:
+        raise ApplicationError(_("只能为单份学分证书背书。"))
+    if credential.revoked_at is not None:
+        raise ApplicationError(_("这份证书已被撤销，不能背书。"))
+    allowed = endorsement_studios(user=by, credential=credential)
+    if studio is None or studio.pk not in {s.pk for s in allowed}:
+        raise ApplicationError(
+            _("只有证书持有人所在工作室的主持人可以为这份证书背书。")
+        )
+    issuer = keys.studio_issuer(studio)
+    try:
+        key = keys.active_key(issuer)
+        secret = keys.private_key(key)
+    except keys.SigningKeyMissing:
+        log.exception("studio issuer %s cannot sign", issuer.slug)
+        raise ApplicationError(
+            _("工作室的签名密钥暂不可用，无法背书；请联系平台管理员。")
+        ) from None
+    endorser_name = _person_name(by)
+    with transaction.atomic():
+        # One writer per credential at a time: two clicks cannot both be live.
+        locked = (
+            IssuedCredential.objects.select_for_update()
+            .only("pk", "revoked_at")
+            .get(pk=credential.pk)
+        )
+        if locked.revoked_at is not None:  # revoked meanwhile
+            raise ApplicationError(_("这份证书已被撤销，不能背书。"))
+        previous = (
+            Endorsement.objects.select_for_update()
+            .filter(credential=credential, endorser=by, revoked_at__isnull=True)
+            .first()
+        )
+        if (
+            previous is not None
+            and previous.comment == comment
+            and previous.studio_id == studio.pk
+        ):
+            return previous
+        if previous is not None:
+            _withdraw(previous, by=by, reason=SUPERSEDED)
+        now = timezone.now()
+        uid = uuid.uuid4()
+        ((status_list, index),) = statuslist.allocate(issuer, 1)
+        unsigned = compose.endorsement_credential(
+            uid=uid,
+            endorsed_id=f"urn:uuid:{credential.uid}",
+            endorsed_name=credential.name,
+            comment=comment,
+            endorser_name=endorser_name,
+            issuer_id=keys.issuer_did(issuer),
+            issuer_name=issuer.name,
+            issued_at=now,
+            status=statuslist.status_entry(status_list, index),
+        )
+        endorsement = Endorsement.objects.create(
+            uid=uid,
+            credential=credential,
+            endorsed_id=unsigned["credentialSubject"]["id"],
+            studio=studio,
+            endorser=by,
+            issuer=issuer,
+            key=key,
+            comment=comment,
+            status_list=status_list,
+            status_index=index,
+            document=proofs.sign(
+                unsigned,
+                secret,
+                keys.verification_method_id(key),
+                compose.iso(now),
+            ),
+            issued_at=now,
+        )
+        teacher_user = credential.teacher.user
+        transaction.on_commit(
+            lambda: _notify_endorsed(teacher_user, endorsement, issuer.name)
+        )
+    return endorsement
+
+
+def _notify_endorsed(user, endorsement: Endorsement, studio_name: str) -> None:
+    from cms.accounts.services import notify
+
+    notify(
+        user=user,
+        title=_("%(studio)s为您的证书背书") % {"studio": studio_name},
+        body=endorsement.comment[:200],
+        url=endorsement.get_absolute_url(),
+    )
+
+
+def endorsement_may_withdraw(*, user, endorsement: Endorsement) -> bool:
+    """The leader who endorsed, or the studio's leader now."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.pk in (endorsement.endorser_id, endorsement.studio.leader_id)
+
+
+def _withdraw(endorsement: Endorsement, *, by, reason: str) -> None:
+    statuslist.revoke_slot(endorsement.status_list_id, endorsement.status_index)
+    endorsement.revoked_at = timezone.now()
+    endorsement.revoked_by = by
+    endorsement.revoke_reason = reason[:200]
+    endorsement.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+
+
+def endorsement_withdraw(
+    *, endorsement: Endorsement, by, reason: str = ""
+) -> Endorsement:
+    """Withdraw (revoke) an endorsement: its status bit is set, so every
+    verifier reads it as revoked. Withdrawing twice changes nothing."""
+    if not endorsement_may_withdraw(user=by, endorsement=endorsement):
+        raise ApplicationError(_("只有作出背书的工作室主持人可以撤回这条背书。"))
+    with transaction.atomic():
+        endorsement = Endorsement.objects.select_for_update().get(pk=endorsement.pk)
+        if endorsement.revoked_at is None:
+            _withdraw(
+                endorsement, by=by, reason=(reason or "").strip() or _("主持人撤回")
+            )
+    return endorsement

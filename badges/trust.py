@@ -9,7 +9,9 @@ Recognised, in this order:
 
 1. the platform's own ``did:web`` identity;
 2. the issuing organisations registered on the platform (``Issuer`` rows with
-   an organisation, e.g. a district's 教师发展中心), at their ``did:web`` ids;
+   an organisation, e.g. a district's 教师发展中心), at their ``did:web`` ids,
+   and the studios' issuers (``Issuer`` rows with a studio), which sign only
+   their leaders' endorsements;
 3. external issuers an admin has entered in the registry (``TrustedIssuer``,
    active), e.g. another province's credit bank.
 
@@ -28,11 +30,13 @@ from .models import Issuer, TrustedIssuer
 PLATFORM = "platform"
 ORGANISATION = "organisation"
 REGISTRY = "registry"
+STUDIO = "studio"
 
 KIND_LABELS = {
     PLATFORM: _("本平台"),
     ORGANISATION: _("本平台登记的签发机构"),
     REGISTRY: _("管理员认可的外部签发方"),
+    STUDIO: _("本平台的工作室"),
 }
 
 
@@ -91,7 +95,13 @@ class TrustRegistry:
         if slug is not None:
             issuer = Issuer.objects.filter(slug=slug).first()
             if issuer is not None and keys.issuer_did(issuer) == did:
-                kind = PLATFORM if issuer.is_platform else ORGANISATION
+                kind = (
+                    STUDIO
+                    if issuer.is_studio
+                    else PLATFORM
+                    if issuer.is_platform
+                    else ORGANISATION
+                )
                 result = (Trust(did, True, kind, issuer.name), None)
         if result is None:
             entry = (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_endorsements
 
 urlpatterns = [
     path(".well-known/did.json", views.platform_did, name="platform_did"),
@@ -34,6 +34,31 @@ urlpatterns = [
         name="credential_badge",
     ),
     path("credentials/import/", views.outside_import, name="outside_import"),
+    path(
+        "credentials/<uuid:uid>/endorse/",
+        views_endorsements.credential_endorse,
+        name="credential_endorse",
+    ),
+    path(
+        "credentials/endorse/",
+        views_endorsements.endorse_members,
+        name="endorse_members",
+    ),
+    path(
+        "credentials/endorsements/<uuid:uid>/",
+        views_endorsements.endorsement_public,
+        name="endorsement_public",
+    ),
+    path(
+        "credentials/endorsements/<uuid:uid>.json",
+        views_endorsements.endorsement_json,
+        name="endorsement_json",
+    ),
+    path(
+        "credentials/endorsements/<uuid:uid>/withdraw/",
+        views_endorsements.endorsement_withdraw,
+        name="endorsement_withdraw",
+    ),
     path("verify/", views.verify_page, name="verify_page"),
     path(
         "verify/transcript/<str:code>/",

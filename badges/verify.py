@@ -273,7 +273,39 @@ def summarise(document: dict) -> dict:
     inner = subject.get("verifiableCredential")
     if isinstance(inner, list):
         summary["contains"] = len(inner)
+    if "EndorsementCredential" in types:
+        summary["endorses"] = subject.get("id")
+        summary["endorsement_comment"] = subject.get("endorsementComment")
+        summary.update(_endorsed_here(subject.get("id")))
     return summary
+
+
+_UUID_URN = re.compile(
+    r"urn:uuid:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+)
+
+
+def _endorsed_here(endorsed_id) -> dict:
+    """What an endorsement vouches for, when that is a credential we issued:
+    its name, page and whether it has been revoked. The endorsement itself
+    is verified on its own; this only says what it is about."""
+    match = _UUID_URN.fullmatch(endorsed_id) if isinstance(endorsed_id, str) else None
+    if match is None:
+        return {}
+    from .models import IssuedCredential
+
+    found = (
+        IssuedCredential.objects.filter(uid=match.group(1))
+        .only("uid", "name", "revoked_at")
+        .first()
+    )
+    if found is None:
+        return {}
+    return {
+        "endorses_name": found.name,
+        "endorses_url": found.get_absolute_url(),
+        "endorses_revoked": found.revoked_at is not None,
+    }
 
 
 def _resolve_key(

@@ -26,7 +26,7 @@ from credits import services as credit_services
 from credits.ledger import record_digest
 from credits.models import Transcript
 
-from . import keys, services, statuslist
+from . import keys, selectors, services, statuslist
 from .badge_svg import badge_svg
 from .models import AchievementDefinition, IssuedCredential, Issuer, StatusList
 from .verify import verify_credential
@@ -70,7 +70,10 @@ def platform_did(request):
 @require_GET
 @cache_control(public=True, max_age=300)
 def issuer_did(request, slug: str):
-    issuer = get_object_or_404(Issuer, slug=slug, organisation__isnull=False)
+    issuer = get_object_or_404(
+        Issuer.objects.filter(Q(organisation__isnull=False) | Q(studio__isnull=False)),
+        slug=slug,
+    )
     return _json(keys.did_document(issuer), content_type="application/did+json")
 
 
@@ -168,12 +171,19 @@ def credential_public(request, uid):
     """The share link: what the credential says, checked live."""
     credential = _credential(uid)
     report = verify_credential(credential.document)
+    endorsements = selectors.live_endorsements(credential_ids=[credential.pk]).get(
+        credential.pk, []
+    )
     return render(
         request,
         "badges/credential.html",
         {
             "c": credential,
             "report": report,
+            "endorsements": endorsements,
+            "may_endorse": bool(
+                services.endorsement_studios(user=request.user, credential=credential)
+            ),
             "share_url": request.build_absolute_uri(credential.get_absolute_url()),
             "is_owner": request.user.is_authenticated
             and credential.teacher.user_id == request.user.pk,
@@ -237,6 +247,11 @@ def my_credentials(request):
         )
     )
     page = Paginator(credentials, 30).get_page(request.GET.get("page"))
+    endorsed = selectors.live_endorsements(
+        credential_ids=[c.pk for c in page.object_list]
+    )
+    for credential in page.object_list:
+        credential.live_endorsements = endorsed.get(credential.pk, [])
     return render(
         request,
         "badges/my_credentials.html",

@@ -309,11 +309,17 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
     if shows("credits"):
         data["credits"] = cycle_progress(teacher=teacher)
     if shows("credentials"):
+        from badges.selectors import live_endorsements
+
         data["credentials"] = list(
             IssuedCredential.objects.filter(teacher=teacher, kind="badge")
             .only("uid", "name", "issued_at", "revoked_at")
             .order_by("-issued_at")[:30]
         )
+        # Studio leaders' endorsements, each verifiable on its own page.
+        endorsed = live_endorsements(credential_ids=[c.pk for c in data["credentials"]])
+        for credential in data["credentials"]:
+            credential.live_endorsements = endorsed.get(credential.pk, [])
     if shows("timeline"):
         data["timeline"] = timeline(teacher)
     if shows("goals"):

@@ -526,6 +526,9 @@ CREDENTIAL_KEYS_FILE = env(
     "CREDENTIAL_KEYS_FILE", str(BASE_DIR / "var" / "credential-keys.json")
 )
 CREDENTIAL_AUTO_KEY = True
+# A studio's issuer key (for its leader's endorsements) is made on the studio's
+# first endorsement and written to CREDENTIAL_KEYS_FILE, in production too.
+CREDENTIAL_STUDIO_AUTO_KEY = env_bool("CREDENTIAL_STUDIO_AUTO_KEY", True)
 # The did:web host (defaults to SITE_BASE_URL's host, port as %3A).
 CREDENTIAL_DID_HOST = env("CREDENTIAL_DID_HOST", "")
 # Credentials other platforms issued (badges/outside.py): their did:web

@@ -227,3 +227,39 @@ def published_pages_for_indicators(
             .prefetch_related("indicators")[:per_kind]
         )
     return found
+
+
+# --- endorsements (badges asks who may endorse whom) ---------------------------
+
+
+def studios_led_by(user) -> list[StudioPage]:
+    """The studios this user leads (live ones only), by title."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(StudioPage.objects.live().filter(leader=user).order_by("title", "pk"))
+
+
+def studios_where_leader_endorses(*, leader, teacher) -> list[StudioPage]:
+    """The live studios ``leader`` leads in which ``teacher`` is a current
+    member (never her own: a leader does not endorse herself)."""
+    if not getattr(leader, "is_authenticated", False) or teacher.user_id == leader.pk:
+        return []
+    return list(
+        StudioPage.objects.live()
+        .filter(
+            leader=leader,
+            memberships__teacher=teacher,
+            memberships__status=Membership.Status.ACTIVE,
+        )
+        .distinct()
+        .order_by("title", "pk")
+    )
+
+
+def member_teacher_ids(*, studio) -> list[int]:
+    """Teacher profile ids of the studio's current members, leader excluded."""
+    return list(
+        Membership.objects.filter(studio=studio, status=Membership.Status.ACTIVE)
+        .exclude(teacher__user_id=studio.leader_id)
+        .values_list("teacher_id", flat=True)
+    )

@@ -50,3 +50,45 @@ def credential_of(teacher, title="人工智能助力课堂教学") -> IssuedCred
 @pytest.fixture
 def loose_teacher(rules):
     return TeacherFactory(real_name="周敏")
+
+
+@pytest.fixture
+def studios(credited, district_tree):
+    """Two studios of district A. 林晓 (with her credentials) and a peer are
+    members of the first; each studio has its own leader."""
+    from cms.studios import services as studio_services
+    from tests.factories.site import ensure_base_content
+
+    ensure_base_content()
+    school = district_tree["school_a1"]
+    leader = TeacherFactory(school=school, real_name="张明")
+    other_leader = TeacherFactory(school=school, real_name="王芳")
+    studio = studio_services.studio_create(
+        title="张明数学工作室",
+        kind="名师",
+        leader=leader.user,
+        region=district_tree["dist_a"],
+        subject="数学",
+    )
+    other = studio_services.studio_create(
+        title="王芳语文工作室",
+        kind="名师",
+        leader=other_leader.user,
+        region=district_tree["dist_a"],
+        subject="语文",
+    )
+    peer = district_tree["teachers"]["SA1"][1]
+    for teacher in (credited, peer):
+        membership = studio_services.membership_apply(studio=studio, teacher=teacher)
+        studio_services.membership_decide(
+            membership=membership, by=leader.user, approve=True
+        )
+    return {
+        "studio": studio,
+        "leader": leader.user,
+        "other_studio": other,
+        "other_leader": other_leader.user,
+        "member": credited,
+        "peer": peer,
+        "credential": credential_of(credited),
+    }

@@ -119,3 +119,34 @@ def test_js_verifier_rejects_a_changed_clr(credited, tmp_path):
     )
     results = js_verify([changed, inner], tmp_path)
     assert [r["verified"] for r in results] == [False, False]
+
+
+def test_js_reference_verifier_accepts_our_endorsement_credential(studios, tmp_path):
+    """A studio leader's EndorsementCredential, signed by the studio's own
+    did:web issuer, verifies in the reference stack; a one-character change
+    to any field does not, and ours agrees on every one."""
+    endorsement = services.endorsement_issue(
+        credential=studios["credential"],
+        studio=studios["studio"],
+        by=studios["leader"],
+        comment="课堂设计扎实，示范课效果好。",
+    )
+    document = endorsement.document
+    # The studio's status list, signed by the same studio issuer.
+    status_list = statuslist.signed_list(endorsement.status_list)
+
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    paths = list(leaf_paths(unsigned))
+    assert ("credentialSubject", "endorsementComment") in paths
+    tampered = [mutated(document, p) for p in paths]
+    tampered.append(mutated(document, ("proof", 0, "created")))
+
+    results = js_verify([document, status_list, *tampered], tmp_path)
+    assert results[0] == {"verified": True}, results[0]
+    assert results[1] == {"verified": True}, results[1]
+    js_accepted = [p for p, r in zip(paths, results[2:], strict=False) if r["verified"]]
+    assert js_accepted == []
+    assert not any(r["verified"] for r in results[2:])
+
+    assert verify_credential(document).ok
+    assert [d for d in tampered if verify_credential(d).ok] == []
