@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from .models import IssuedCredential
 
@@ -20,3 +20,20 @@ def credential_ids_for_records(record_ids) -> dict[int, str]:
             record_id__in=list(record_ids)
         ).values_list("record_id", "uid")
     }
+
+
+def credentials_of(*, teacher) -> QuerySet[IssuedCredential]:
+    """Her credentials (badges and CLRs, revoked ones too)."""
+    return IssuedCredential.objects.filter(teacher=teacher)
+
+
+def badge_counts_for(*, teacher_ids) -> dict[int, int]:
+    """{teacher id: number of her badges not revoked}, for the given teachers."""
+    return dict(
+        IssuedCredential.objects.filter(
+            teacher_id__in=teacher_ids, kind="badge", revoked_at__isnull=True
+        )
+        .values("teacher_id")
+        .annotate(n=Count("id"))
+        .values_list("teacher_id", "n")
+    )

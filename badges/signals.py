@@ -6,13 +6,13 @@ import logging
 
 from django.dispatch import receiver
 
-from credits.models import CreditRecord
 from credits.signals import credit_recorded
 
 log = logging.getLogger(__name__)
 
 
-@receiver(credit_recorded, sender=CreditRecord, dispatch_uid="badges_issue_on_record")
+# Only the ledger sends credit_recorded (sender: its record model).
+@receiver(credit_recorded, dispatch_uid="badges_issue_on_record")
 def issue_on_record(sender, record_id: int, reverses_id=None, **kwargs):
     from .tasks import credentials_issue_task, revoke_for_reversal_task
 

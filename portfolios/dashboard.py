@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from cms.accounts import scoping
 from cms.accounts.models import CareerStage, Organisation, Subject
 from cms.shared.exports import table_response
+from training import selectors as training_selectors
 from training.framework import FRAMEWORK_CODE
-from training.models import AssessmentResult, Competency
 from training.selectors import latest_results_in
 
 from .models import Portrait
@@ -51,35 +51,26 @@ def _json_means(portraits, field: str) -> dict[str, Decimal]:
 
 def studio_members_in(teachers) -> int:
     """Teachers who are current members of a studio."""
-    from cms.studios.models import Membership
+    from cms.studios.selectors import members_in
 
-    return (
-        Membership.objects.filter(teacher__in=teachers, status="active")
-        .values("teacher")
-        .distinct()
-        .count()
-    )
+    return members_in(teachers)
 
 
 def studio_participants_in(teachers) -> int:
     """Teachers who took part in a studio activity: checked in on the site, or
     holding a studio-activity record in the credit ledger (activities before
     the platform, or recognised by HR)."""
-    from cms.studios.models import Registration
-    from credits.models import CreditRecord
+    from cms.studios.selectors import checked_in_teacher_ids
+    from credits.selectors import ledger_records
 
     return (
         teachers.order_by()
         .filter(
-            Q(
-                pk__in=Registration.objects.filter(checked_in_at__isnull=False).values(
-                    "teacher_id"
-                )
-            )
+            Q(pk__in=checked_in_teacher_ids())
             | Q(
-                pk__in=CreditRecord.objects.filter(
-                    kind="studio_activity", hours__gt=0
-                ).values("teacher_id")
+                pk__in=ledger_records()
+                .filter(kind="studio_activity", hours__gt=0)
+                .values("teacher_id")
             )
         )
         .count()
@@ -89,15 +80,14 @@ def studio_participants_in(teachers) -> int:
 def inputs_version() -> str:
     """Changes whenever an input of the live figures changes: a result (or
     its removal), a ledger record, a check-in, a membership. One query."""
-    from cms.studios.models import Membership, Registration
-    from credits.models import CreditRecord
+    from cms.studios.selectors import version_tables
+    from credits.selectors import ledger_table
     from training.services import RESULTS_VERSION_KEY
 
     tables = {
-        "results": AssessmentResult._meta.db_table,
-        "ledger": CreditRecord._meta.db_table,
-        "registrations": Registration._meta.db_table,
-        "members": Membership._meta.db_table,
+        "results": training_selectors.results_table(),
+        "ledger": ledger_table(),
+        **version_tables(),
     }
     sql = (
         f"SELECT (SELECT max(id) FROM {tables['results']}),"  # noqa: S608
@@ -137,7 +127,7 @@ def dashboard_data(teachers) -> dict:
     )
     figures["assessed"] = sum(assessed_by_school.values())
     names = dict(
-        Competency.objects.filter(framework__code=FRAMEWORK_CODE).values_list(
+        training_selectors.competencies(framework_code=FRAMEWORK_CODE).values_list(
             "code", "name"
         )
     )
@@ -145,7 +135,7 @@ def dashboard_data(teachers) -> dict:
     indicator_means = _json_means(portraits, "self_indicators")
     weakest = sorted(indicator_means.items(), key=lambda kv: (kv[1], kv[0]))[:5]
     trend = list(
-        AssessmentResult.objects.filter(teacher__in=teachers)
+        training_selectors.results_of(teachers=teachers)
         .values("term")
         .annotate(n=Count("id"), mean=Avg("overall_score"))
         .order_by("term")
@@ -179,10 +169,9 @@ def dashboard_data(teachers) -> dict:
     def pct(n):
         return round(n * 100 / total) if total else 0
 
-    from training.models import Framework
     from training.selectors import level_distribution
 
-    framework = Framework.objects.filter(code="jyt0646-2022").first()
+    framework = training_selectors.framework_by_code(FRAMEWORK_CODE)
     distribution = (
         level_distribution(teachers=teachers, framework=framework)
         if framework

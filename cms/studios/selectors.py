@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, Sum, When
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from wagtail.models import Page
@@ -227,3 +227,98 @@ def published_pages_for_indicators(
             .prefetch_related("indicators")[:per_kind]
         )
     return found
+
+
+# Reads for the portrait, the 驾驶舱 and the role dashboards.
+
+
+def teacher_contributions(teacher) -> dict:
+    """Her studio roles and contributions: memberships over time, what she
+    published (and how it was used), activities she led or attended."""
+    resources = StudioResourcePage.objects.live().filter(owner=teacher.user)
+    usage = resources.aggregate(views=Sum("views"), downloads=Sum("downloads"))
+    return {
+        "memberships": list(
+            Membership.objects.filter(teacher=teacher)
+            .exclude(status=Membership.Status.DECLINED)
+            .select_related("studio")
+            .order_by("-created_at")[:20]
+        ),
+        "articles": StudioArticlePage.objects.live().filter(owner=teacher.user).count(),
+        "resources": resources.count(),
+        "resource_views": usage["views"] or 0,
+        "resource_downloads": usage["downloads"] or 0,
+        "led": Activity.objects.filter(studio__leader=teacher.user).count(),
+        "attended": Registration.objects.filter(
+            teacher=teacher, checked_in_at__isnull=False
+        ).count(),
+    }
+
+
+def memberships_of(*, teacher) -> QuerySet[Membership]:
+    """Her studio memberships, in any status."""
+    return Membership.objects.filter(teacher=teacher)
+
+
+def studios_joined(*, teacher) -> QuerySet[Membership]:
+    """Her active memberships of live studios she does not lead, with the
+    leaders, by studio title (whom she may ask for a review)."""
+    return (
+        Membership.objects.filter(
+            teacher=teacher,
+            status=Membership.Status.ACTIVE,
+            studio__live=True,
+        )
+        .exclude(studio__leader=teacher.user)
+        .select_related("studio__leader")
+        .order_by("studio__title")
+    )
+
+
+def members_in(teachers) -> int:
+    """Teachers who are current members of a studio."""
+    return (
+        Membership.objects.filter(teacher__in=teachers, status="active")
+        .values("teacher")
+        .distinct()
+        .count()
+    )
+
+
+def checked_in_teacher_ids() -> QuerySet:
+    """Ids of teachers checked in at a studio activity (a subquery)."""
+    return Registration.objects.filter(checked_in_at__isnull=False).values("teacher_id")
+
+
+def version_tables() -> dict[str, str]:
+    """The registrations' and memberships' tables, for a version query that
+    reads several apps' tables in one statement (the 驾驶舱's freshness)."""
+    return {
+        "registrations": Registration._meta.db_table,
+        "members": Membership._meta.db_table,
+    }
+
+
+def studios_led_by(user, *, now) -> list[StudioPage]:
+    """Her live studios with the applications waiting and, on each, the next
+    five activities (those that ended in the last 12 hours included)."""
+    import datetime
+
+    studios = list(
+        StudioPage.objects.live()
+        .filter(leader=user)
+        .annotate(
+            applications=Count(
+                "memberships",
+                filter=Q(memberships__status=Membership.Status.APPLIED),
+            )
+        )
+        .order_by("title")
+    )
+    for studio in studios:
+        studio.upcoming = list(
+            Activity.objects.filter(
+                studio=studio, ends_at__gte=now - datetime.timedelta(hours=12)
+            ).order_by("starts_at")[:5]
+        )
+    return studios

@@ -22,7 +22,7 @@ from cms.shared.errors import application_errors
 from cms.shared.qr import qr_svg
 from cms.shared.uploads import artefact_validate
 from training.framework import FRAMEWORK_CODE
-from training.models import Competency
+from training.selectors import indicators
 
 from . import services
 from .models import (
@@ -136,9 +136,7 @@ class IndicatorField(forms.ModelMultipleChoiceField):
 
 
 def _indicators():
-    return Competency.objects.filter(
-        framework__code=FRAMEWORK_CODE, level=Competency.Level.INDICATOR
-    ).order_by("sort_key")
+    return indicators(framework_code=FRAMEWORK_CODE)
 
 
 class ArticleForm(forms.Form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
 from credits.selectors import category_choices
 from training.framework import FRAMEWORK_CODE
-from training.models import Competency
+from training.selectors import competencies as framework_competencies
 
 from .models import (
     Campaign,
@@ -178,7 +178,7 @@ def catalogue(
             ).values_list("course_id", flat=True)
         )
     competencies = list(
-        Competency.objects.filter(framework__code=FRAMEWORK, level__in=[1, 3]).only(
+        framework_competencies(framework_code=FRAMEWORK, levels=[1, 3]).only(
             "code", "name", "level"
         )
     )
@@ -574,3 +574,38 @@ def courses_published() -> QuerySet[CoursePage]:
 def enrolments_for_teachers(*, teachers) -> QuerySet[Enrolment]:
     """Enrolments of the given teachers (a scoped queryset)."""
     return Enrolment.objects.filter(teacher__in=teachers)
+
+
+def trained_by(user) -> list[CoursePage]:
+    """Her live courses as a trainer, each with `waiting`: the online
+    submissions waiting for a grade."""
+    return list(
+        CoursePage.objects.live()
+        .filter(trainers=user)
+        .annotate(
+            waiting=Count(
+                "enrolments__submission",
+                filter=Q(
+                    enrolments__submission__status=Submission.Status.SUBMITTED,
+                    enrolments__submission__offline=False,
+                ),
+            )
+        )
+        .order_by("title")
+    )
+
+
+def sessions_soon(*, courses, now) -> list[CourseSession]:
+    """The next ten sessions of these courses (those that ended in the last
+    12 hours included, up to 30 days ahead): the trainer's check-in screens."""
+    import datetime
+
+    return list(
+        CourseSession.objects.filter(
+            course__in=courses,
+            ends_at__gte=now - datetime.timedelta(hours=12),
+            starts_at__lte=now + datetime.timedelta(days=30),
+        )
+        .select_related("course")
+        .order_by("starts_at")[:10]
+    )
