@@ -5,6 +5,7 @@ shown; every figure is a set-based query, whatever the number of teachers."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -219,20 +220,40 @@ def _list_holds(field: str, value: str) -> Q:
     return Q(**{f"{field}__icontains": escaped}) | Q(**{f"{field}__icontains": plain})
 
 
-def _filtered(request):
-    teachers = scoping.teachers_visible_to(request.user)
+@dataclass(frozen=True)
+class OverviewFilters:
+    """The 驾驶舱's filters (a school, a subject, a career stage), read once
+    from the query string by the page (`from_request`)."""
+
+    school: str = ""
+    subject: str = ""
+    stage: str = ""
+
+    FIELDS = ("school", "subject", "stage")
+
+    @classmethod
+    def from_request(cls, request) -> OverviewFilters:
+        return cls(**{k: request.GET.get(k, "") for k in cls.FIELDS})
+
+    @property
+    def cache_part(self) -> str:
+        return "&".join(f"{k}={getattr(self, k)}" for k in self.FIELDS)
+
+
+def teachers_filtered(*, user, filters: OverviewFilters):
+    """The teachers she may see, narrowed by the filters, and the schools she
+    may choose from."""
+    teachers = scoping.teachers_visible_to(user)
     schools = (
-        scoping.organisations_visible_to(request.user)
-        .filter(kind="school")
-        .order_by("path")
+        scoping.organisations_visible_to(user).filter(kind="school").order_by("path")
     )
-    school = request.GET.get("school")
+    school = filters.school
     if school and school.isdigit():
         teachers = teachers.filter(school_id=int(school), school__in=schools)
-    subject = request.GET.get("subject")
+    subject = filters.subject
     if subject in Subject.values:
         teachers = teachers.filter(_list_holds("subjects", subject))
-    stage = request.GET.get("stage")
+    stage = filters.stage
     if stage in CareerStage.values:
         teachers = teachers.filter(career_stage=stage)
     return teachers, schools
@@ -241,15 +262,12 @@ def _filtered(request):
 PORTRAITS_VERSION_KEY = "portraits-version"
 
 
-def cached_dashboard(request, teachers) -> dict:
+def cached_dashboard(*, user, filters: OverviewFilters, teachers) -> dict:
     """Per user and filters, until the next full recompute or a change of any
     input of the live figures (see inputs_version), and at most ten minutes."""
-    filters = "&".join(
-        f"{k}={request.GET.get(k, '')}" for k in ("school", "subject", "stage")
-    )
     key = (
-        f"overview:{request.user.pk}:{filters}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:"
-        f"{inputs_version()}"
+        f"overview:{user.pk}:{filters.cache_part}:"
+        f"{cache.get(PORTRAITS_VERSION_KEY, 0)}:{inputs_version()}"
     )
     data = cache.get(key)
     if data is None:
@@ -314,8 +332,9 @@ def overview_charts(data: dict) -> dict:
 def org_overview(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
-    teachers, schools = _filtered(request)
-    data = cached_dashboard(request, teachers)
+    filters = OverviewFilters.from_request(request)
+    teachers, schools = teachers_filtered(user=request.user, filters=filters)
+    data = cached_dashboard(user=request.user, filters=filters, teachers=teachers)
     params = request.GET.copy()
     return render(
         request,
@@ -336,8 +355,9 @@ def org_overview(request):
 def org_overview_export(request, fmt: str):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
-    teachers, _schools = _filtered(request)
-    data = cached_dashboard(request, teachers)
+    filters = OverviewFilters.from_request(request)
+    teachers, _schools = teachers_filtered(user=request.user, filters=filters)
+    data = cached_dashboard(user=request.user, filters=filters, teachers=teachers)
     header = [
         _("学校"),
         _("教师数"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import Substr
@@ -20,13 +22,41 @@ from .models import (
 )
 
 
-def studio_index(index, request) -> dict:
+@dataclass(frozen=True)
+class StudioFilters:
+    """What the studio directory was asked for, read once from the query
+    string by the page (`from_request`)."""
+
+    q: str = ""
+    kind: str = ""
+    subject: str = ""
+    region: str = ""
+    page: str | None = None
+    # The query string without the page number, for the pager's links.
+    querystring: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> StudioFilters:
+        get = request.GET
+        params = get.copy()
+        params.pop("page", None)
+        return cls(
+            q=get.get("q", "").strip()[:50],
+            kind=get.get("kind", ""),
+            subject=get.get("subject", ""),
+            region=get.get("region", ""),
+            page=get.get("page"),
+            querystring=params.urlencode(),
+        )
+
+
+def studio_index(index, filters: StudioFilters) -> dict:
     studios = (
         StudioPage.objects.live()
         .child_of(index)
         .select_related("region", "leader__teacher_profile")
     )
-    q = request.GET.get("q", "").strip()[:50]
+    q = filters.q
     if q:
         # Chinese has no word boundaries: substring match on the fields people
         # search (a full-text config that cannot split Chinese would find nothing).
@@ -35,20 +65,18 @@ def studio_index(index, request) -> dict:
             | Q(research_direction__icontains=q)
             | Q(intro__icontains=q)
         )
-    kind = request.GET.get("kind", "")
+    kind = filters.kind
     if kind in StudioKind.values:
         studios = studios.filter(kind=kind)
-    subject = request.GET.get("subject", "")
+    subject = filters.subject
     if subject in Subject.values:
         studios = studios.filter(subject=subject)
-    region = request.GET.get("region", "")
+    region = filters.region
     if region.isdigit():
         org = Organisation.objects.filter(pk=int(region)).first()
         if org is not None:
             studios = studios.filter(region__path__startswith=org.path)
-    page = Paginator(studios.order_by("title"), 20).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = Paginator(studios.order_by("title"), 20).get_page(filters.page)
     return {
         "page": page,
         "q": q,
@@ -57,7 +85,7 @@ def studio_index(index, request) -> dict:
         "regions": Organisation.objects.filter(kind__in=["city", "district"])
         .order_by("path")
         .values_list("id", "name"),
-        "querystring": params.urlencode(),
+        "querystring": filters.querystring,
     }
 
 
@@ -139,15 +167,12 @@ def studio_figures(studio) -> dict:
     return studios_figures([studio])[studio.pk]
 
 
-def studio_home(studio, request) -> dict:
-    from cms.shared.pagecache import depends_on, studio_dependency
-
+def studio_home(studio, *, user, teacher) -> dict:
+    """A studio's home page: members, articles, resources, activities and
+    figures; for `teacher` her membership, for `user` whether she edits or
+    leads it. The page registers its cache dependency."""
     from . import services
 
-    depends_on(request, studio_dependency(studio.path))  # resource views
-
-    user = request.user
-    teacher = getattr(user, "teacher_profile", None) if user.is_authenticated else None
     membership = (
         Membership.objects.filter(studio=studio, teacher=teacher)
         .order_by("-created_at")

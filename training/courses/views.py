@@ -61,7 +61,12 @@ def enrol(request, pk):
 
 @login_required
 def my_learning(request):
-    context = selectors.my_learning(teacher=teacher_of(request), request=request)
+    context = selectors.my_learning(
+        teacher=teacher_of(request),
+        filters=selectors.LearningFilters.from_request(request),
+    )
+    for row in context["rows"]:
+        row["url"] = row["course"].get_url(request)
     return render(request, "courses/my_learning.html", context)
 
 
@@ -342,7 +347,9 @@ def _require_trainer(request) -> None:
 @login_required
 def grading_queue(request):
     _require_trainer(request)
-    context = selectors.grading_queue(user=request.user, request=request)
+    context = selectors.grading_queue(
+        user=request.user, filters=selectors.GradingFilters.from_request(request)
+    )
     return render(request, "courses/grading_queue.html", context)
 
 
