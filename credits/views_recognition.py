@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_required
+from cms.shared.errors import ApplicationError
 
 from . import services
 from .forms import DecisionForm, RecognitionForm
@@ -82,15 +83,19 @@ def recognition_review(request, pk: int):
     )
     form = DecisionForm(request.POST or None, initial={"hours": req.hours_claimed})
     if request.method == "POST" and form.is_valid():
-        services.recognition_decide(
-            request_id=req.pk,
-            reviewer=request.user,
-            approve=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data["reason"],
-            hours=form.cleaned_data["hours"],
-        )
-        messages.success(request, _("已处理：%(t)s") % {"t": req.title})
-        return redirect("recognition_queue")
+        try:
+            services.recognition_decide(
+                request_id=req.pk,
+                reviewer=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+                hours=form.cleaned_data["hours"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已处理：%(t)s") % {"t": req.title})
+            return redirect("recognition_queue")
     return render(
         request, "credits/recognition_review.html", {"req": req, "form": form}
     )

@@ -24,6 +24,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.security import HttpBearer
 
 from cms.accounts import scoping
+from cms.shared.errors import ApplicationError
 from credits import selectors as credit_selectors
 
 from . import schemas as s
@@ -973,7 +974,7 @@ def enrol(request, body: s.EnrolmentIn):
         enrolment = course_services.course_enrol(
             course=course.specific, teacher=teacher
         )
-    except course_services.NotAllowed as exc:
+    except ApplicationError as exc:
         raise HttpError(422, str(exc)) from exc
     enrolment.teacher = teacher
     return _enrolment(enrolment)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_of
 from cms.accounts.models import Role
-from cms.shared.errors import application_errors
+from cms.shared.errors import ApplicationError, application_errors
 from cms.shared.exports import table_response
 from cms.shared.qr import qr_svg
 
@@ -109,6 +109,7 @@ def lesson(request, pk, lesson_pk):
 
 @login_required
 @require_POST
+@application_errors(json=True)
 def lesson_progress(request, pk, lesson_pk):
     enrolment = _my_enrolment(request, pk)
     lesson = get_object_or_404(
@@ -116,13 +117,11 @@ def lesson_progress(request, pk, lesson_pk):
     )
     try:
         position = float(request.POST.get("position", ""))
-        progress = services.video_progress_report(
-            enrolment=enrolment, lesson=lesson, position=position
-        )
     except ValueError:
-        return JsonResponse({"error": _("播放位置无效。")}, status=400)
-    except services.NotAllowed as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        raise ApplicationError(_("播放位置无效。")) from None
+    progress = services.video_progress_report(
+        enrolment=enrolment, lesson=lesson, position=position
+    )
     return JsonResponse(
         {
             "watched": progress.watched_seconds,
@@ -146,7 +145,7 @@ def quiz(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             attempt = services.quiz_submit(enrolment=enrolment, answers=form.answers())
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             # Redirect, so that reloading the result does not submit again.
@@ -192,7 +191,7 @@ def assignment(request, pk):
                 text=form.cleaned_data["text"],
                 upload=form.cleaned_data.get("file"),
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("作业已提交，等待培训者批改。"))
@@ -266,7 +265,7 @@ def session_check_in(request, pk):
             registration = services.session_check_in(
                 session=session, teacher=teacher, code=code
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             error = str(exc)
     return render(
         request,
@@ -392,7 +391,7 @@ def grade(request, pk):
                     feedback=form.cleaned_data["feedback"],
                 )
                 messages.success(request, _("评分已保存。"))
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("grading_queue")
@@ -484,7 +483,7 @@ def campaign_new(request):
                 organisation=form.cleaned_data["organisation"],
                 courses=form.cleaned_data["courses"],
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             if campaign.status == Campaign.Status.FAILED:
@@ -533,16 +532,13 @@ def campaign_status(request, pk):
 
 @login_required
 @require_POST
+@application_errors(back=lambda request, pk: reverse("campaign_detail", args=[pk]))
 def campaign_restart(request, pk):
     _require_admin(request)
     campaign = _campaign(request, pk)
-    try:
-        campaign = services.campaign_restart(campaign=campaign, by=request.user)
-    except services.NotAllowed as exc:
-        messages.error(request, str(exc))
+    campaign = services.campaign_restart(campaign=campaign, by=request.user)
+    if campaign.status == Campaign.Status.FAILED:
+        messages.error(request, campaign.error)
     else:
-        if campaign.status == Campaign.Status.FAILED:
-            messages.error(request, campaign.error)
-        else:
-            messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
+        messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
     return redirect("campaign_detail", pk=pk)
