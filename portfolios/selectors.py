@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.shared.radar import radar_svg
-from recommendations.selectors import recommendations_for
 from training import selectors as training_selectors
 from training.framework import FRAMEWORK_CODE
+from training.recommendations.selectors import recommendations_for
 from training.selectors import current_instrument, result_report
 
 from .compute import dimension_means, evidence_levels, portraits_recompute
