@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from .models import Endorsement, IssuedCredential
 
@@ -48,4 +48,21 @@ def endorsements_of_teacher(*, teacher, limit: int = 30) -> list[Endorsement]:
         )
         .select_related("issuer", "credential")
         .order_by("-issued_at", "-id")[:limit]
+    )
+
+
+def credentials_of(*, teacher) -> QuerySet[IssuedCredential]:
+    """Her credentials (badges and CLRs, revoked ones too)."""
+    return IssuedCredential.objects.filter(teacher=teacher)
+
+
+def badge_counts_for(*, teacher_ids) -> dict[int, int]:
+    """{teacher id: number of her badges not revoked}, for the given teachers."""
+    return dict(
+        IssuedCredential.objects.filter(
+            teacher_id__in=teacher_ids, kind="badge", revoked_at__isnull=True
+        )
+        .values("teacher_id")
+        .annotate(n=Count("id"))
+        .values_list("teacher_id", "n")
     )

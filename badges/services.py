@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,8 +14,11 @@ from django.utils.translation import gettext as _
 
 from cms.shared.errors import ApplicationError
 from credits.data import SourceKind
-from credits.models import CreditRecord
+from credits.selectors import ledger_records
 from credits.services import credit_record_reverse
+
+if TYPE_CHECKING:
+    from credits.models import CreditRecord
 
 from . import compose, events, keys, proofs, statuslist
 from .models import AchievementDefinition, Endorsement, IssuedCredential
@@ -55,7 +59,8 @@ def credentials_issue(record_ids: list[int]) -> int:
     record column settles any race, and the loser's whole batch is retried
     record by record."""
     records = list(
-        CreditRecord.objects.filter(pk__in=record_ids, credential__isnull=True)
+        ledger_records()
+        .filter(pk__in=record_ids, credential__isnull=True)
         .select_related("teacher__user", "teacher__school")
         .order_by("seq")
     )
@@ -173,7 +178,7 @@ def _announce_revoked(credential_id: int) -> None:
 
 def revoke_for_reversal(reversal_id: int) -> None:
     """A record reversed in the ledger by other means: its credential goes too."""
-    reversal = CreditRecord.objects.filter(pk=reversal_id).first()
+    reversal = ledger_records().filter(pk=reversal_id).first()
     if reversal is None or reversal.reverses_id is None:
         return
     with transaction.atomic():
@@ -291,7 +296,8 @@ def credentials_requeue_lost(*, older_than: datetime.datetime) -> int:
     worker): queue them again. Issuing skips any credential already made."""
     before = older_than
     ids = list(
-        CreditRecord.objects.filter(
+        ledger_records()
+        .filter(
             credential__isnull=True,
             reverses__isnull=True,
             hours__gt=0,
@@ -307,13 +313,15 @@ def credentials_requeue_lost(*, older_than: datetime.datetime) -> int:
         credentials_issue_task.delay(ids[start : start + 200])
     # Reversals whose credential revocation was lost.
     reversals = list(
-        CreditRecord.objects.filter(
+        ledger_records()
+        .filter(
             reverses__isnull=False,
             reverses__credential__isnull=False,
             reverses__credential__revoked_at__isnull=True,
             recorded_at__lt=before,
             recorded_at__gte=before - datetime.timedelta(days=2),
-        ).values_list("pk", flat=True)[:2000]
+        )
+        .values_list("pk", flat=True)[:2000]
     )
     for pk in reversals:
         revoke_for_reversal_task.delay(pk)

@@ -6,13 +6,14 @@ import logging
 
 from django.dispatch import receiver
 
-from credits.models import CreditRecord
-from credits.signals import credit_recorded
+from credits.signals import credit_recorded, record_sender
 
 log = logging.getLogger(__name__)
 
 
-@receiver(credit_recorded, sender=CreditRecord, dispatch_uid="badges_issue_on_record")
+@receiver(
+    credit_recorded, sender=record_sender(), dispatch_uid="badges_issue_on_record"
+)
 def issue_on_record(sender, record_id: int, reverses_id=None, **kwargs):
     from .tasks import credentials_issue_task, revoke_for_reversal_task
 

@@ -23,8 +23,6 @@ from cms.accounts.guards import teacher_required
 from cms.shared import ratelimit
 from credits import selectors as credit_selectors
 from credits import services as credit_services
-from credits.ledger import record_digest
-from credits.models import Transcript
 
 from . import keys, selectors, services, statuslist
 from .badge_svg import badge_svg
@@ -437,9 +435,9 @@ def _verify_api_post(request):
 def transcript_verify(request, code: str):
     """Public, from the QR code on a transcript: the ledger check, and the
     signed CLR checked like any uploaded credential."""
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("teacher__school"), code=code.strip().upper()
-    )
+    transcript = credit_selectors.transcript_by_code(code)
+    if transcript is None:
+        raise Http404
     records = list(
         credit_selectors.records_for(
             teacher=transcript.teacher,
@@ -448,7 +446,7 @@ def transcript_verify(request, code: str):
         ).filter(seq__lte=transcript.last_seq)
     )
     intact = credit_selectors.records_digest(records) == transcript.digest and all(
-        record_digest(r) == r.hash for r in records
+        credit_selectors.record_intact(r) for r in records
     )
     clr = services.transcript_clr(transcript=transcript)
     name = transcript.teacher.real_name

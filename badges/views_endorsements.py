@@ -33,7 +33,7 @@ def _int(value) -> int | None:
 @require_GET
 def endorse_members(request):
     """A leader's members' credentials, each with her endorsement or a button."""
-    studios = studio_selectors.studios_led_by(request.user)
+    studios = studio_selectors.studios_led_live(request.user)
     if not studios:
         raise PermissionDenied
     wanted = _int(request.GET.get("studio"))

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET
 
-from training.models import AssessmentResult
+from training.selectors import latest_result_of
 
 from .accounts import scoping, selectors
 from .accounts.models import Role, RoleAssignment
@@ -40,11 +39,7 @@ def dashboard(request):
             read_at=timezone.now()
         )
     if context["profile"] is not None:
-        context["latest_result"] = (
-            AssessmentResult.objects.filter(teacher=context["profile"])
-            .order_by("-submitted_at")
-            .first()
-        )
+        context["latest_result"] = latest_result_of(teacher=context["profile"])
     if context["is_admin"] or context["is_hr"]:
         context["summary"] = selectors.organisation_summary(user=user)
     context.update(_work_of(user, roles))
@@ -54,65 +49,22 @@ def dashboard(request):
 def _work_of(user, roles) -> dict:
     """Where a trainer's and a studio leader's work starts: her courses with
     what waits for grading, her sessions' check-in screens, her studios."""
-    import datetime
-
-    from cms.studios.models import Activity, Membership, StudioPage
-    from portfolios.models import EvidenceReview
-    from training.courses.models import CoursePage, CourseSession, Submission
+    from cms.studios.selectors import studios_led_by
+    from portfolios.selectors import reviews_waiting_for
+    from training.courses.selectors import sessions_soon, trained_by
 
     out = {}
-    reviews = EvidenceReview.objects.filter(
-        reviewer=user, status=EvidenceReview.Status.REQUESTED
-    ).count()
-    courses = list(
-        CoursePage.objects.live()
-        .filter(trainers=user)
-        .annotate(
-            waiting=Count(
-                "enrolments__submission",
-                filter=Q(
-                    enrolments__submission__status=Submission.Status.SUBMITTED,
-                    enrolments__submission__offline=False,
-                ),
-            )
-        )
-        .order_by("title")
-    )
+    reviews = reviews_waiting_for(user)
+    courses = trained_by(user)
     if Role.TRAINER in roles or courses:
-        now = timezone.now()
         out["trainer"] = {
             "courses": courses,
             "waiting": sum(c.waiting for c in courses),
-            "sessions": list(
-                CourseSession.objects.filter(
-                    course__in=courses,
-                    ends_at__gte=now - datetime.timedelta(hours=12),
-                    starts_at__lte=now + datetime.timedelta(days=30),
-                )
-                .select_related("course")
-                .order_by("starts_at")[:10]
-            ),
+            "sessions": sessions_soon(courses=courses, now=timezone.now()),
             "reviews": reviews,
         }
-    studios = list(
-        StudioPage.objects.live()
-        .filter(leader=user)
-        .annotate(
-            applications=Count(
-                "memberships",
-                filter=Q(memberships__status=Membership.Status.APPLIED),
-            )
-        )
-        .order_by("title")
-    )
+    studios = studios_led_by(user, now=timezone.now())
     if studios:
-        now = timezone.now()
-        for studio in studios:
-            studio.upcoming = list(
-                Activity.objects.filter(
-                    studio=studio, ends_at__gte=now - datetime.timedelta(hours=12)
-                ).order_by("starts_at")[:5]
-            )
         out["leader"] = {"studios": studios, "reviews": reviews}
     return out
 

@@ -10,7 +10,14 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import CreditCategory, CreditRecord
+from .models import (
+    CreditCategory,
+    CreditRecord,
+    CreditRuleSet,
+    CreditYearTotal,
+    LearningKind,
+    Transcript,
+)
 from .rules import cycle_bounds, rule_set_in_force
 
 ZERO = Decimal(0)
@@ -219,3 +226,75 @@ def record_origins(records) -> dict[int, str]:
     ).values_list("record_id", "provider", "outside__issuer_name"):
         origins[record_id] = issuer_name or provider
     return origins
+
+
+def learning_kind_choices() -> list[tuple[str, str]]:
+    """Learning kinds with their labels (the values are
+    `credits.data.LearningKind`)."""
+    return list(LearningKind.choices)
+
+
+# Raised by `rule_set_in_force` (and so by `credits.services.transcript_issue`)
+# when a teacher's region has no rule set in force.
+NoRuleSet = CreditRuleSet.DoesNotExist
+
+
+def ledger_records() -> QuerySet[CreditRecord]:
+    """Every record in the ledger, for apps keyed on records (the credentials
+    in `badges`) to narrow down by id, date or their own relation; reads only,
+    the ledger is written through `credits.services`."""
+    return CreditRecord.objects.all()
+
+
+def ledger_table() -> str:
+    """The ledger's table, for a version query that reads several apps'
+    tables in one statement (the 驾驶舱's freshness)."""
+    return CreditRecord._meta.db_table
+
+
+def record_intact(record: CreditRecord) -> bool:
+    """Whether the record's stored hash still matches its content."""
+    from .ledger import record_digest
+
+    return record_digest(record) == record.hash
+
+
+def transcript_by_code(code: str) -> Transcript | None:
+    """The transcript with this verification code (as printed on it), with
+    its teacher and school."""
+    return (
+        Transcript.objects.select_related("teacher__school")
+        .filter(code=code.strip().upper())
+        .first()
+    )
+
+
+def year_hours_for(*, teacher_ids, first_year: int):
+    """(teacher id, year, hours) rows of the ledger's yearly totals from
+    `first_year` on, for the given teachers."""
+    return CreditYearTotal.objects.filter(
+        teacher_id__in=teacher_ids, year__gte=first_year
+    ).values_list("teacher_id", "year", "hours")
+
+
+def cycle_rule(*, school, on: datetime.date) -> tuple[int, int, Decimal]:
+    """(first year, last year, yearly minimum hours) of the cycle under the
+    rule set in force for the school on that day."""
+    config = rule_set_in_force(school=school, on=on).config
+    first, last = cycle_bounds(config, on)
+    minimum = Decimal(str(config["cycle"].get("min_hours_per_year", 0)))
+    return first, last, minimum
+
+
+def transcript_json(*, transcript, progress) -> str:
+    """The transcript as the open API's JSON document."""
+    from . import transcripts
+
+    return transcripts.transcript_json(transcript=transcript, progress=progress)
+
+
+def transcript_pdf(*, transcript, progress) -> bytes:
+    """The transcript as a PDF with its QR code and verification code."""
+    from . import transcripts
+
+    return transcripts.transcript_pdf_render(transcript=transcript, progress=progress)

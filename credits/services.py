@@ -16,6 +16,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.shared.errors import ApplicationError
+
 from .data import SourceKind, recognition_key, reversal_key
 from .ledger import GENESIS, head_digest, record_digest
 from .models import CreditRecord, LedgerHead
@@ -269,8 +271,8 @@ def transcript_issue(*, teacher, issued_by=None, on: datetime.date | None = None
     return transcript, progress
 
 
-class NotAllowed(Exception):
-    """The reviewer may not decide on this request."""
+# The refusal services raise; the one application error under its old name.
+NotAllowed = ApplicationError
 
 
 def recognition_submit(
@@ -317,7 +319,7 @@ def recognition_decide(
             req.teacher.user_id == reviewer.pk
             or not scoping.can_administer_teachers(reviewer)
         ):
-            raise NotAllowed
+            raise NotAllowed(_("你无权处理这条认定申请。"))
         if req.status != RecognitionRequest.Status.PENDING:
             return req
         req.reviewer, req.reviewed_at, req.reason = (

@@ -5,3 +5,12 @@ from django.dispatch import Signal
 
 # sender=CreditRecord, record_id=int, reverses_id=int | None (set for a reversal)
 credit_recorded = Signal()
+
+
+def record_sender():
+    """The sender of `credit_recorded` (the ledger's record model), for
+    receivers that connect and disconnect by sender without importing the
+    ledger's models. Call it once the apps are loaded."""
+    from .models import CreditRecord
+
+    return CreditRecord

@@ -60,24 +60,21 @@ def dimension_means(levels: dict[str, int]) -> dict[str, str]:
 
 
 def _cycle_rules(school_ids, on):
-    from credits.rules import cycle_bounds, rule_set_in_force
+    from credits.selectors import cycle_rule
 
     rules = {}
     schools = Organisation.objects.in_bulk(school_ids)
     for school_id, school in schools.items():
-        config = rule_set_in_force(school=school, on=on).config
-        first, last = cycle_bounds(config, on)
-        minimum = Decimal(str(config["cycle"].get("min_hours_per_year", 0)))
-        rules[school_id] = (first, last, minimum)
+        rules[school_id] = cycle_rule(school=school, on=on)
     return rules
 
 
 def portraits_recompute(
     *, teacher_ids=None, on: datetime.date | None = None, on_chunk=None
 ) -> int:
-    from badges.models import IssuedCredential
-    from credits.models import CreditYearTotal
-    from training.models import AssessmentResult
+    from badges.selectors import badge_counts_for
+    from credits.selectors import year_hours_for
+    from training.selectors import results_of
 
     from .models import EvidenceReview, Goal, Portrait
 
@@ -94,12 +91,12 @@ def portraits_recompute(
         ids = [t for t, _ in chunk]
         latest = {
             t: (scores, when)
-            for t, scores, when in AssessmentResult.objects.filter(
-                teacher_id__in=ids, is_latest=True
-            ).values_list("teacher_id", "scores", "submitted_at")
+            for t, scores, when in results_of(teacher_ids=ids)
+            .filter(is_latest=True)
+            .values_list("teacher_id", "scores", "submitted_at")
         }
         counts = dict(
-            AssessmentResult.objects.filter(teacher_id__in=ids)
+            results_of(teacher_ids=ids)
             .values("teacher_id")
             .annotate(n=Count("id"))
             .values_list("teacher_id", "n")
@@ -121,18 +118,9 @@ def portraits_recompute(
         )
         first_year = min((r[0] for r in rules.values()), default=on.year)
         totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
-        for t, year, hours in CreditYearTotal.objects.filter(
-            teacher_id__in=ids, year__gte=first_year
-        ).values_list("teacher_id", "year", "hours"):
+        for t, year, hours in year_hours_for(teacher_ids=ids, first_year=first_year):
             totals[t][year] = hours
-        credentials = dict(
-            IssuedCredential.objects.filter(
-                teacher_id__in=ids, kind="badge", revoked_at__isnull=True
-            )
-            .values("teacher_id")
-            .annotate(n=Count("id"))
-            .values_list("teacher_id", "n")
-        )
+        credentials = badge_counts_for(teacher_ids=ids)
         goals = dict(
             Goal.objects.filter(teacher_id__in=ids, achieved_at__isnull=True)
             .values("teacher_id")

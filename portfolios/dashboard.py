@@ -5,6 +5,7 @@ shown; every figure is a set-based query, whatever the number of teachers."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -19,8 +20,8 @@ from django.utils.translation import gettext as _
 from cms.accounts import scoping
 from cms.accounts.models import CareerStage, Organisation, Subject
 from cms.shared.exports import table_response
+from training import selectors as training_selectors
 from training.framework import FRAMEWORK_CODE
-from training.models import AssessmentResult, Competency
 from training.selectors import latest_results_in
 
 from .models import Portrait
@@ -51,35 +52,26 @@ def _json_means(portraits, field: str) -> dict[str, Decimal]:
 
 def studio_members_in(teachers) -> int:
     """Teachers who are current members of a studio."""
-    from cms.studios.models import Membership
+    from cms.studios.selectors import members_in
 
-    return (
-        Membership.objects.filter(teacher__in=teachers, status="active")
-        .values("teacher")
-        .distinct()
-        .count()
-    )
+    return members_in(teachers)
 
 
 def studio_participants_in(teachers) -> int:
     """Teachers who took part in a studio activity: checked in on the site, or
     holding a studio-activity record in the credit ledger (activities before
     the platform, or recognised by HR)."""
-    from cms.studios.models import Registration
-    from credits.models import CreditRecord
+    from cms.studios.selectors import checked_in_teacher_ids
+    from credits.selectors import ledger_records
 
     return (
         teachers.order_by()
         .filter(
-            Q(
-                pk__in=Registration.objects.filter(checked_in_at__isnull=False).values(
-                    "teacher_id"
-                )
-            )
+            Q(pk__in=checked_in_teacher_ids())
             | Q(
-                pk__in=CreditRecord.objects.filter(
-                    kind="studio_activity", hours__gt=0
-                ).values("teacher_id")
+                pk__in=ledger_records()
+                .filter(kind="studio_activity", hours__gt=0)
+                .values("teacher_id")
             )
         )
         .count()
@@ -89,15 +81,14 @@ def studio_participants_in(teachers) -> int:
 def inputs_version() -> str:
     """Changes whenever an input of the live figures changes: a result (or
     its removal), a ledger record, a check-in, a membership. One query."""
-    from cms.studios.models import Membership, Registration
-    from credits.models import CreditRecord
+    from cms.studios.selectors import version_tables
+    from credits.selectors import ledger_table
     from training.services import RESULTS_VERSION_KEY
 
     tables = {
-        "results": AssessmentResult._meta.db_table,
-        "ledger": CreditRecord._meta.db_table,
-        "registrations": Registration._meta.db_table,
-        "members": Membership._meta.db_table,
+        "results": training_selectors.results_table(),
+        "ledger": ledger_table(),
+        **version_tables(),
     }
     sql = (
         f"SELECT (SELECT max(id) FROM {tables['results']}),"  # noqa: S608
@@ -137,7 +128,7 @@ def dashboard_data(teachers) -> dict:
     )
     figures["assessed"] = sum(assessed_by_school.values())
     names = dict(
-        Competency.objects.filter(framework__code=FRAMEWORK_CODE).values_list(
+        training_selectors.competencies(framework_code=FRAMEWORK_CODE).values_list(
             "code", "name"
         )
     )
@@ -145,7 +136,7 @@ def dashboard_data(teachers) -> dict:
     indicator_means = _json_means(portraits, "self_indicators")
     weakest = sorted(indicator_means.items(), key=lambda kv: (kv[1], kv[0]))[:5]
     trend = list(
-        AssessmentResult.objects.filter(teacher__in=teachers)
+        training_selectors.results_of(teachers=teachers)
         .values("term")
         .annotate(n=Count("id"), mean=Avg("overall_score"))
         .order_by("term")
@@ -179,10 +170,9 @@ def dashboard_data(teachers) -> dict:
     def pct(n):
         return round(n * 100 / total) if total else 0
 
-    from training.models import Framework
     from training.selectors import level_distribution
 
-    framework = Framework.objects.filter(code="jyt0646-2022").first()
+    framework = training_selectors.framework_by_code(FRAMEWORK_CODE)
     distribution = (
         level_distribution(teachers=teachers, framework=framework)
         if framework
@@ -230,20 +220,40 @@ def _list_holds(field: str, value: str) -> Q:
     return Q(**{f"{field}__icontains": escaped}) | Q(**{f"{field}__icontains": plain})
 
 
-def _filtered(request):
-    teachers = scoping.teachers_visible_to(request.user)
+@dataclass(frozen=True)
+class OverviewFilters:
+    """The 驾驶舱's filters (a school, a subject, a career stage), read once
+    from the query string by the page (`from_request`)."""
+
+    school: str = ""
+    subject: str = ""
+    stage: str = ""
+
+    FIELDS = ("school", "subject", "stage")
+
+    @classmethod
+    def from_request(cls, request) -> OverviewFilters:
+        return cls(**{k: request.GET.get(k, "") for k in cls.FIELDS})
+
+    @property
+    def cache_part(self) -> str:
+        return "&".join(f"{k}={getattr(self, k)}" for k in self.FIELDS)
+
+
+def teachers_filtered(*, user, filters: OverviewFilters):
+    """The teachers she may see, narrowed by the filters, and the schools she
+    may choose from."""
+    teachers = scoping.teachers_visible_to(user)
     schools = (
-        scoping.organisations_visible_to(request.user)
-        .filter(kind="school")
-        .order_by("path")
+        scoping.organisations_visible_to(user).filter(kind="school").order_by("path")
     )
-    school = request.GET.get("school")
+    school = filters.school
     if school and school.isdigit():
         teachers = teachers.filter(school_id=int(school), school__in=schools)
-    subject = request.GET.get("subject")
+    subject = filters.subject
     if subject in Subject.values:
         teachers = teachers.filter(_list_holds("subjects", subject))
-    stage = request.GET.get("stage")
+    stage = filters.stage
     if stage in CareerStage.values:
         teachers = teachers.filter(career_stage=stage)
     return teachers, schools
@@ -252,15 +262,12 @@ def _filtered(request):
 PORTRAITS_VERSION_KEY = "portraits-version"
 
 
-def cached_dashboard(request, teachers) -> dict:
+def cached_dashboard(*, user, filters: OverviewFilters, teachers) -> dict:
     """Per user and filters, until the next full recompute or a change of any
     input of the live figures (see inputs_version), and at most ten minutes."""
-    filters = "&".join(
-        f"{k}={request.GET.get(k, '')}" for k in ("school", "subject", "stage")
-    )
     key = (
-        f"overview:{request.user.pk}:{filters}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:"
-        f"{inputs_version()}"
+        f"overview:{user.pk}:{filters.cache_part}:"
+        f"{cache.get(PORTRAITS_VERSION_KEY, 0)}:{inputs_version()}"
     )
     data = cache.get(key)
     if data is None:
@@ -325,8 +332,9 @@ def overview_charts(data: dict) -> dict:
 def org_overview(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
-    teachers, schools = _filtered(request)
-    data = cached_dashboard(request, teachers)
+    filters = OverviewFilters.from_request(request)
+    teachers, schools = teachers_filtered(user=request.user, filters=filters)
+    data = cached_dashboard(user=request.user, filters=filters, teachers=teachers)
     params = request.GET.copy()
     return render(
         request,
@@ -347,8 +355,9 @@ def org_overview(request):
 def org_overview_export(request, fmt: str):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
-    teachers, _schools = _filtered(request)
-    data = cached_dashboard(request, teachers)
+    filters = OverviewFilters.from_request(request)
+    teachers, _schools = teachers_filtered(user=request.user, filters=filters)
+    data = cached_dashboard(user=request.user, filters=filters, teachers=teachers)
     header = [
         _("学校"),
         _("教师数"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms.shared.uploads import artefact_validate
-from training.models import LearningResource
+from training.selectors import learning_resources_active
 
 from .models import SECTIONS, Evidence, Goal
 from .selectors import indicator_choices
@@ -37,7 +37,7 @@ class GoalForm(forms.ModelForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     resources = forms.ModelMultipleChoiceField(
-        queryset=LearningResource.objects.filter(is_active=True).order_by("title"),
+        queryset=learning_resources_active(),
         required=False,
         label=gettext_lazy("计划学习资源"),
         widget=forms.CheckboxSelectMultiple,

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from cms.shared.pdf import cjk_font, grid_table_style
-from training.radar import radar_drawing
+from cms.shared.radar import radar_drawing
 
 GREEN = colors.HexColor("#2e7d4f")
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.shared.radar import radar_svg
 from credits import selectors as credit_selectors
-from recommendations.selectors import recommendations_for
+from training import selectors as training_selectors
 from training.framework import FRAMEWORK_CODE
-from training.models import AssessmentResult, Competency
-from training.radar import radar_svg
+from training.recommendations.selectors import recommendations_for
 from training.selectors import current_instrument, result_report
 
 from .compute import dimension_means, evidence_levels, portraits_recompute
@@ -24,7 +24,7 @@ TIMELINE_PAGE = 40
 
 
 def dimension_names(framework_id=None) -> dict[str, str]:
-    rows = Competency.objects.filter(level=Competency.Level.DIMENSION)
+    rows = training_selectors.competencies(levels=[training_selectors.DIMENSION])
     if framework_id:
         rows = rows.filter(framework_id=framework_id)
     else:
@@ -34,7 +34,7 @@ def dimension_names(framework_id=None) -> dict[str, str]:
 
 def live_portrait(teacher, latest) -> SimpleNamespace:
     """The figures of her Portrait row, computed now (same rules as compute.py)."""
-    from badges.models import IssuedCredential
+    from badges.selectors import credentials_of
 
     reviews = list(
         EvidenceReview.objects.filter(
@@ -56,10 +56,10 @@ def live_portrait(teacher, latest) -> SimpleNamespace:
         evidence_levels=levels,
         evidence_reviews=len(reviews),
         assessed_at=latest.submitted_at if latest else None,
-        assessments=AssessmentResult.objects.filter(teacher=teacher).count(),
-        credentials=IssuedCredential.objects.filter(
-            teacher=teacher, kind="badge", revoked_at__isnull=True
-        ).count(),
+        assessments=training_selectors.results_of(teacher=teacher).count(),
+        credentials=credentials_of(teacher=teacher)
+        .filter(kind="badge", revoked_at__isnull=True)
+        .count(),
     )
 
 
@@ -104,12 +104,12 @@ def _learning_moment(day):
 def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     """Her career on the platform, newest first: assessments, credits,
     credentials, goals, evidence and reviews, roles."""
-    from badges.models import IssuedCredential
+    from badges.selectors import credentials_of
     from cms.accounts.models import RoleAssignment
-    from credits.models import CreditRecord
+    from credits.selectors import records_for
 
     events = []
-    for r in AssessmentResult.objects.filter(teacher=teacher).order_by("-submitted_at")[
+    for r in training_selectors.results_of(teacher=teacher).order_by("-submitted_at")[
         :limit
     ]:
         events.append(
@@ -122,9 +122,9 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             }
         )
     credit_records = list(
-        CreditRecord.objects.filter(teacher=teacher, reverses__isnull=True).order_by(
-            "-seq"
-        )[:limit]
+        records_for(teacher=teacher)
+        .filter(reverses__isnull=True)
+        .order_by("-seq")[:limit]
     )
     origins = credit_selectors.record_origins(credit_records)
     for rec in credit_records:
@@ -145,7 +145,8 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
             }
         )
     for c in (
-        IssuedCredential.objects.filter(teacher=teacher, kind="badge")
+        credentials_of(teacher=teacher)
+        .filter(kind="badge")
         .select_related("record")
         .order_by("-issued_at")[:limit]
     ):
@@ -212,10 +213,11 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     from training.courses.selectors import learning_events
 
     events.extend(learning_events(teacher=teacher, limit=limit))
-    from cms.studios.models import Membership
+    from cms.studios.selectors import memberships_of
 
     for m in (
-        Membership.objects.filter(teacher=teacher, status__in=["active", "ended"])
+        memberships_of(teacher=teacher)
+        .filter(status__in=["active", "ended"])
         .select_related("studio")
         .order_by("-created_at")[:limit]
     ):
@@ -249,7 +251,7 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
 
 def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
     """Everything the portrait page shows. ``sections`` limits it (share links)."""
-    from badges.models import IssuedCredential
+    from badges.selectors import credentials_of
     from credits.selectors import cycle_progress
 
     wanted = set(sections) if sections is not None else None
@@ -258,7 +260,8 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
         return wanted is None or name in wanted
 
     latest = (
-        AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
+        training_selectors.results_of(teacher=teacher)
+        .filter(is_latest=True)
         .select_related("instrument")
         .first()
     )
@@ -312,7 +315,8 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
         from badges.selectors import live_endorsements
 
         data["credentials"] = list(
-            IssuedCredential.objects.filter(teacher=teacher, kind="badge")
+            credentials_of(teacher=teacher)
+            .filter(kind="badge")
             .only("uid", "name", "issued_at", "revoked_at")
             .order_by("-issued_at")[:30]
         )
@@ -343,51 +347,28 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
 
 
 def studio_part(teacher) -> dict:
-    """Her studio roles and contributions: memberships over time, what she
-    published (and how it was used), activities she led or attended."""
-    from django.db.models import Sum
+    """Her studio roles and contributions (see
+    `cms.studios.selectors.teacher_contributions`)."""
+    from cms.studios.selectors import teacher_contributions
 
-    from cms.studios.models import (
-        Activity,
-        Membership,
-        Registration,
-        StudioArticlePage,
-        StudioResourcePage,
-    )
-
-    resources = StudioResourcePage.objects.live().filter(owner=teacher.user)
-    usage = resources.aggregate(views=Sum("views"), downloads=Sum("downloads"))
-    return {
-        "memberships": list(
-            Membership.objects.filter(teacher=teacher)
-            .exclude(status=Membership.Status.DECLINED)
-            .select_related("studio")
-            .order_by("-created_at")[:20]
-        ),
-        "articles": StudioArticlePage.objects.live().filter(owner=teacher.user).count(),
-        "resources": resources.count(),
-        "resource_views": usage["views"] or 0,
-        "resource_downloads": usage["downloads"] or 0,
-        "led": Activity.objects.filter(studio__leader=teacher.user).count(),
-        "attended": Registration.objects.filter(
-            teacher=teacher, checked_in_at__isnull=False
-        ).count(),
-    }
+    return teacher_contributions(teacher)
 
 
 def results_compare(teacher, a_id, b_id) -> list[dict] | None:
     """Change per dimension (and indicator) between two of her assessments."""
     results = {
         r.pk: r
-        for r in AssessmentResult.objects.filter(teacher=teacher, pk__in=[a_id, b_id])
+        for r in training_selectors.results_of(teacher=teacher).filter(
+            pk__in=[a_id, b_id]
+        )
     }
     if len(results) != 2:
         return None
     a, b = sorted(results.values(), key=lambda r: r.submitted_at)
     names = dict(
-        Competency.objects.filter(framework_id=a.instrument.framework_id).values_list(
-            "code", "name"
-        )
+        training_selectors.competencies(
+            framework_id=a.instrument.framework_id
+        ).values_list("code", "name")
     )
     rows = []
     for code, entry in b.scores["dimensions"].items():
@@ -415,7 +396,14 @@ def log_view(*, teacher, viewer=None, via, share_link=None) -> None:
 def indicator_choices():
     """The indicators of the framework the current instrument assesses."""
     instrument = current_instrument()
-    rows = Competency.objects.filter(level=Competency.Level.INDICATOR)
+    rows = training_selectors.competencies(levels=[training_selectors.INDICATOR])
     if instrument:
         rows = rows.filter(framework_id=instrument.framework_id)
     return rows.order_by("sort_key")
+
+
+def reviews_waiting_for(user) -> int:
+    """How many evidence reviews she has been asked for and not yet done."""
+    return EvidenceReview.objects.filter(
+        reviewer=user, status=EvidenceReview.Status.REQUESTED
+    ).count()

@@ -21,8 +21,7 @@ from cms.accounts import scoping
 from cms.accounts.guards import teacher_of, teacher_required
 from cms.accounts.models import Role, RoleAssignment
 from cms.accounts.services import notify
-from training.models import AssessmentResult
-from training.selectors import current_instrument
+from training.selectors import current_instrument, results_of
 
 from . import selectors
 from .export import portrait_export_zip
@@ -43,7 +42,7 @@ def my_portrait(request):
     teacher = request.teacher
     data = selectors.portrait_data(teacher)
     results = list(
-        AssessmentResult.objects.filter(teacher=teacher)
+        results_of(teacher=teacher)
         .order_by("-submitted_at")
         .values_list("pk", "submitted_at", "overall_score")
     )
@@ -116,7 +115,7 @@ def reviewers_for(teacher) -> list[SimpleNamespace]:
     """Who she may ask: trainers and studio leaders whose scope covers her
     school (or everyone's), and the leaders of the studios she belongs to
     (whatever their role's scope). Each once: user_id, user, role label."""
-    from cms.studios.models import Membership
+    from cms.studios.selectors import studios_joined
 
     path = teacher.school.path
     prefixes = [path[:n] for n in range(4, len(path) + 1, 4)]
@@ -136,16 +135,7 @@ def reviewers_for(teacher) -> list[SimpleNamespace]:
                 get_role_display=assignment.get_role_display(),
             ),
         )
-    for membership in (
-        Membership.objects.filter(
-            teacher=teacher,
-            status=Membership.Status.ACTIVE,
-            studio__live=True,
-        )
-        .exclude(studio__leader=teacher.user)
-        .select_related("studio__leader")
-        .order_by("studio__title")
-    ):
+    for membership in studios_joined(teacher=teacher):
         leader = membership.studio.leader
         label = _("%(studio)s主持人") % {"studio": membership.studio.title}
         if leader.pk in out:

@@ -13,8 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from cms.shared.pdf import cjk_font, grid_table_style
-
-from .radar import radar_drawing
+from cms.shared.radar import radar_drawing
 
 
 def report_pdf_render(

@@ -301,3 +301,76 @@ def level_names() -> list[str]:
 def framework_default() -> Framework | None:
     """The framework the platform reports against (JY/T 0646-2022)."""
     return Framework.objects.filter(code="jyt0646-2022").first()
+
+
+# Reads for the apps above: the framework's competencies, results, resources.
+
+
+def competencies(
+    *,
+    framework_code: str | None = None,
+    framework_id: int | None = None,
+    levels=None,
+    codes=None,
+) -> QuerySet[Competency]:
+    """The framework's competencies: dimensions (level 1), sub-dimensions (2)
+    and indicators (3), narrowed by framework, level and code."""
+    rows = Competency.objects.all()
+    if framework_code is not None:
+        rows = rows.filter(framework__code=framework_code)
+    if framework_id is not None:
+        rows = rows.filter(framework_id=framework_id)
+    if levels is not None:
+        rows = rows.filter(level__in=list(levels))
+    if codes is not None:
+        rows = rows.filter(code__in=list(codes))
+    return rows
+
+
+DIMENSION = Competency.Level.DIMENSION
+INDICATOR = Competency.Level.INDICATOR
+
+
+def indicators(*, framework_code: str) -> QuerySet[Competency]:
+    """The indicators of a framework, in the framework's order."""
+    return competencies(framework_code=framework_code, levels=[INDICATOR]).order_by(
+        "sort_key"
+    )
+
+
+def framework_by_code(code: str) -> Framework | None:
+    return Framework.objects.filter(code=code).first()
+
+
+def results_of(
+    *, teacher=None, teacher_ids=None, teachers=None
+) -> QuerySet[AssessmentResult]:
+    """All results (not only the latest) of a teacher, or of teachers given by
+    id or as a scoped queryset."""
+    rows = AssessmentResult.objects.all()
+    if teacher is not None:
+        rows = rows.filter(teacher=teacher)
+    if teacher_ids is not None:
+        rows = rows.filter(teacher_id__in=teacher_ids)
+    if teachers is not None:
+        rows = rows.filter(teacher__in=teachers)
+    return rows
+
+
+def latest_result_of(*, teacher) -> AssessmentResult | None:
+    """Her most recent result (by submission time)."""
+    return (
+        AssessmentResult.objects.filter(teacher=teacher)
+        .order_by("-submitted_at")
+        .first()
+    )
+
+
+def results_table() -> str:
+    """The results' table, for a version query that reads several apps' tables
+    in one statement (the 驾驶舱's freshness)."""
+    return AssessmentResult._meta.db_table
+
+
+def learning_resources_active() -> QuerySet[LearningResource]:
+    return LearningResource.objects.filter(is_active=True).order_by("title")

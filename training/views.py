@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cms.accounts.guards import teacher_of, teacher_required
 from cms.shared.pagecache import cacheable
+from cms.shared.radar import radar_svg
 
 from . import selectors, services
 from .forms import MISSING, StepForm
@@ -25,7 +26,6 @@ from .models import (
     Framework,
     Instrument,
 )
-from .radar import radar_svg
 
 # Pages that exist only for teachers answer others with this.
 NOT_A_TEACHER = gettext_lazy("只有教师可以参加自我测评。")

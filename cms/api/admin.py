@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from credits.models import LearningKind
+from credits.selectors import learning_kind_choices
 
 from .models import (
     AccessToken,
@@ -27,7 +27,7 @@ class ApiClientForm(forms.ModelForm):
     )
     allowed_kinds = forms.MultipleChoiceField(
         label=gettext_lazy("可追加的学习类型"),
-        choices=LearningKind.choices,
+        choices=learning_kind_choices(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

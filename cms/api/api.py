@@ -24,7 +24,8 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.security import HttpBearer
 
 from cms.accounts import scoping
-from credits.models import CreditCategory, LearningKind
+from cms.shared.errors import ApplicationError
+from credits import selectors as credit_selectors
 
 from . import schemas as s
 from .models import Scope, WebhookEvent, WebhookSubscription
@@ -611,7 +612,6 @@ def credit_records(
     updated_since: datetime.datetime | None = Since,
     teacher_staff_number: str | None = Query(None, pattern=r"^[A-Za-z0-9-]{1,32}$"),
 ):
-    from credits import selectors as credit_selectors
 
     principal = need(request, Scope.CREDITS_READ)
     teachers_qs = visible_teachers(principal)
@@ -673,7 +673,6 @@ def credit_append(request, body: s.CreditAppendIn):
 
 def _transcript(request, staff_number: str):
     from credits import services as credit_services
-    from credits.models import CreditRuleSet
 
     principal = need(request, Scope.CREDITS_READ)
     teacher = teacher_or_404(principal, staff_number)
@@ -681,7 +680,7 @@ def _transcript(request, staff_number: str):
         return credit_services.transcript_issue(
             teacher=teacher, issued_by=principal.user
         )
-    except CreditRuleSet.DoesNotExist as exc:
+    except credit_selectors.NoRuleSet as exc:
         raise HttpError(404, _("该教师所在地区尚无生效的学分规则。")) from exc
 
 
@@ -695,11 +694,9 @@ StaffPath = Path(..., pattern=r"^[A-Za-z0-9-]{1,32}$")
     summary="学时证明（JSON）",
 )
 def transcript_json(request, staff_number: str = StaffPath):
-    from credits import transcripts
-
     transcript, progress = _transcript(request, staff_number)
     return json.loads(
-        transcripts.transcript_json(transcript=transcript, progress=progress)
+        credit_selectors.transcript_json(transcript=transcript, progress=progress)
     )
 
 
@@ -722,10 +719,8 @@ def transcript_json(request, staff_number: str = StaffPath):
     },
 )
 def transcript_pdf(request, staff_number: str = StaffPath):
-    from credits import transcripts
-
     transcript, progress = _transcript(request, staff_number)
-    body = transcripts.transcript_pdf_render(transcript=transcript, progress=progress)
+    body = credit_selectors.transcript_pdf(transcript=transcript, progress=progress)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="transcript-{staff_number}.pdf"'
@@ -979,7 +974,7 @@ def enrol(request, body: s.EnrolmentIn):
         enrolment = course_services.course_enrol(
             course=course.specific, teacher=teacher
         )
-    except course_services.NotAllowed as exc:
+    except ApplicationError as exc:
         raise HttpError(422, str(exc)) from exc
     enrolment.teacher = teacher
     return _enrolment(enrolment)
@@ -1110,5 +1105,5 @@ def webhook_delete(request, sub_id: str = Path(..., pattern=r"^[0-9a-fA-F-]{32,3
 
 
 # Choices the reference page lists.
-KINDS = LearningKind.choices
-CATEGORIES = CreditCategory.choices
+KINDS = credit_selectors.learning_kind_choices()
+CATEGORIES = credit_selectors.category_choices()

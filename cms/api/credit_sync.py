@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from credits import selectors as credit_selectors
 from credits import services as credit_services
-from credits.models import CreditCategory, LearningKind
+from credits.data import CreditCategory, LearningKind
 
 from .models import ApiClient
 
@@ -40,13 +40,13 @@ def provider_credit_append(
     (record, created). The provider's own record id makes it idempotent: the
     same id again returns the first record, a different record under a used id
     is refused."""
-    if kind not in LearningKind.values:
+    if kind not in {k.value for k in LearningKind}:
         raise CreditRefused(422, _("未知的学习类型：%(k)s") % {"k": kind})
     if kind not in (client.allowed_kinds or []):
         raise CreditRefused(
             403, _("本机构未登记“%(k)s”类学习，不能追加此类学分。") % {"k": kind}
         )
-    if category not in CreditCategory.values:
+    if category not in {c.value for c in CreditCategory}:
         raise CreditRefused(422, _("未知的学分类别：%(c)s") % {"c": category})
     if earned_on > timezone.localdate():
         raise CreditRefused(422, _("获得日期不能晚于今天。"))

@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "training.courses",
     "credits",
     "badges",
-    "recommendations",
+    "training.recommendations",
     "portfolios",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

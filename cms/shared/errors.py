@@ -40,13 +40,14 @@ def wants_json(request) -> bool:
     )
 
 
-def application_errors(view=None, *, back=None):
+def application_errors(view=None, *, back=None, json: bool = False):
     """The one place a refusal becomes what the user sees. An `ApplicationError`
     raised in the view gives a request that wants JSON `{"error": message}`
     with status 400; any other request gets the message shown at the top of
     the next page and is redirected to `back(request, *args, **kwargs)` (a
-    URL), by default the page she posted to. Pages with a form put the message
-    on the form instead (`form.add_error(None, str(error))`)."""
+    URL), by default the page she posted to; `json=True` answers JSON whatever
+    the request asked for (endpoints only scripts call). Pages with a form put
+    the message on the form instead (`form.add_error(None, str(error))`)."""
 
     def decorate(func):
         @wraps(func)
@@ -54,7 +55,7 @@ def application_errors(view=None, *, back=None):
             try:
                 return func(request, *args, **kwargs)
             except ApplicationError as error:
-                if wants_json(request):
+                if json or wants_json(request):
                     return JsonResponse({"error": str(error)}, status=400)
                 messages.error(request, str(error))
                 target = back(request, *args, **kwargs) if back else request.path

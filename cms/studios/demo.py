@@ -107,9 +107,9 @@ def seed_studios() -> str:
 
 def _indicators(codes):
     from training.framework import FRAMEWORK_CODE
-    from training.models import Competency
+    from training.selectors import competencies
 
-    return Competency.objects.filter(framework__code=FRAMEWORK_CODE, code__in=codes)
+    return competencies(framework_code=FRAMEWORK_CODE, codes=codes)
 
 
 def _activities_to_try(studio) -> int:

@@ -34,10 +34,10 @@ class StudioIndexPage(Page):
         verbose_name = _("工作室目录")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import studio_index
+        from .selectors import StudioFilters, studio_index
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(studio_index(self, request))
+        context.update(studio_index(self, StudioFilters.from_request(request)))
         return context
 
 
@@ -74,10 +74,16 @@ class StudioPage(Page):
         verbose_name = _("工作室")
 
     def get_context(self, request, *args, **kwargs):
+        from cms.accounts.guards import teacher_or_none
+        from cms.shared.pagecache import depends_on, studio_dependency
+
         from .selectors import studio_home
 
+        depends_on(request, studio_dependency(self.path))  # resource views
         context = super().get_context(request, *args, **kwargs)
-        context.update(studio_home(self, request))
+        context.update(
+            studio_home(self, user=request.user, teacher=teacher_or_none(request))
+        )
         return context
 
 

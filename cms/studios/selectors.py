@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, Sum, When
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from wagtail.models import Page
@@ -20,13 +22,41 @@ from .models import (
 )
 
 
-def studio_index(index, request) -> dict:
+@dataclass(frozen=True)
+class StudioFilters:
+    """What the studio directory was asked for, read once from the query
+    string by the page (`from_request`)."""
+
+    q: str = ""
+    kind: str = ""
+    subject: str = ""
+    region: str = ""
+    page: str | None = None
+    # The query string without the page number, for the pager's links.
+    querystring: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> StudioFilters:
+        get = request.GET
+        params = get.copy()
+        params.pop("page", None)
+        return cls(
+            q=get.get("q", "").strip()[:50],
+            kind=get.get("kind", ""),
+            subject=get.get("subject", ""),
+            region=get.get("region", ""),
+            page=get.get("page"),
+            querystring=params.urlencode(),
+        )
+
+
+def studio_index(index, filters: StudioFilters) -> dict:
     studios = (
         StudioPage.objects.live()
         .child_of(index)
         .select_related("region", "leader__teacher_profile")
     )
-    q = request.GET.get("q", "").strip()[:50]
+    q = filters.q
     if q:
         # Chinese has no word boundaries: substring match on the fields people
         # search (a full-text config that cannot split Chinese would find nothing).
@@ -35,20 +65,18 @@ def studio_index(index, request) -> dict:
             | Q(research_direction__icontains=q)
             | Q(intro__icontains=q)
         )
-    kind = request.GET.get("kind", "")
+    kind = filters.kind
     if kind in StudioKind.values:
         studios = studios.filter(kind=kind)
-    subject = request.GET.get("subject", "")
+    subject = filters.subject
     if subject in Subject.values:
         studios = studios.filter(subject=subject)
-    region = request.GET.get("region", "")
+    region = filters.region
     if region.isdigit():
         org = Organisation.objects.filter(pk=int(region)).first()
         if org is not None:
             studios = studios.filter(region__path__startswith=org.path)
-    page = Paginator(studios.order_by("title"), 20).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = Paginator(studios.order_by("title"), 20).get_page(filters.page)
     return {
         "page": page,
         "q": q,
@@ -57,7 +85,7 @@ def studio_index(index, request) -> dict:
         "regions": Organisation.objects.filter(kind__in=["city", "district"])
         .order_by("path")
         .values_list("id", "name"),
-        "querystring": params.urlencode(),
+        "querystring": filters.querystring,
     }
 
 
@@ -139,15 +167,12 @@ def studio_figures(studio) -> dict:
     return studios_figures([studio])[studio.pk]
 
 
-def studio_home(studio, request) -> dict:
-    from cms.shared.pagecache import depends_on, studio_dependency
-
+def studio_home(studio, *, user, teacher) -> dict:
+    """A studio's home page: members, articles, resources, activities and
+    figures; for `teacher` her membership, for `user` whether she edits or
+    leads it. The page registers its cache dependency."""
     from . import services
 
-    depends_on(request, studio_dependency(studio.path))  # resource views
-
-    user = request.user
-    teacher = getattr(user, "teacher_profile", None) if user.is_authenticated else None
     membership = (
         Membership.objects.filter(studio=studio, teacher=teacher)
         .order_by("-created_at")
@@ -232,7 +257,7 @@ def published_pages_for_indicators(
 # --- endorsements (badges asks who may endorse whom) ---------------------------
 
 
-def studios_led_by(user) -> list[StudioPage]:
+def studios_led_live(user) -> list[StudioPage]:
     """The studios this user leads (live ones only), by title."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -263,3 +288,98 @@ def member_teacher_ids(*, studio) -> list[int]:
         .exclude(teacher__user_id=studio.leader_id)
         .values_list("teacher_id", flat=True)
     )
+
+
+# Reads for the portrait, the 驾驶舱 and the role dashboards.
+
+
+def teacher_contributions(teacher) -> dict:
+    """Her studio roles and contributions: memberships over time, what she
+    published (and how it was used), activities she led or attended."""
+    resources = StudioResourcePage.objects.live().filter(owner=teacher.user)
+    usage = resources.aggregate(views=Sum("views"), downloads=Sum("downloads"))
+    return {
+        "memberships": list(
+            Membership.objects.filter(teacher=teacher)
+            .exclude(status=Membership.Status.DECLINED)
+            .select_related("studio")
+            .order_by("-created_at")[:20]
+        ),
+        "articles": StudioArticlePage.objects.live().filter(owner=teacher.user).count(),
+        "resources": resources.count(),
+        "resource_views": usage["views"] or 0,
+        "resource_downloads": usage["downloads"] or 0,
+        "led": Activity.objects.filter(studio__leader=teacher.user).count(),
+        "attended": Registration.objects.filter(
+            teacher=teacher, checked_in_at__isnull=False
+        ).count(),
+    }
+
+
+def memberships_of(*, teacher) -> QuerySet[Membership]:
+    """Her studio memberships, in any status."""
+    return Membership.objects.filter(teacher=teacher)
+
+
+def studios_joined(*, teacher) -> QuerySet[Membership]:
+    """Her active memberships of live studios she does not lead, with the
+    leaders, by studio title (whom she may ask for a review)."""
+    return (
+        Membership.objects.filter(
+            teacher=teacher,
+            status=Membership.Status.ACTIVE,
+            studio__live=True,
+        )
+        .exclude(studio__leader=teacher.user)
+        .select_related("studio__leader")
+        .order_by("studio__title")
+    )
+
+
+def members_in(teachers) -> int:
+    """Teachers who are current members of a studio."""
+    return (
+        Membership.objects.filter(teacher__in=teachers, status="active")
+        .values("teacher")
+        .distinct()
+        .count()
+    )
+
+
+def checked_in_teacher_ids() -> QuerySet:
+    """Ids of teachers checked in at a studio activity (a subquery)."""
+    return Registration.objects.filter(checked_in_at__isnull=False).values("teacher_id")
+
+
+def version_tables() -> dict[str, str]:
+    """The registrations' and memberships' tables, for a version query that
+    reads several apps' tables in one statement (the 驾驶舱's freshness)."""
+    return {
+        "registrations": Registration._meta.db_table,
+        "members": Membership._meta.db_table,
+    }
+
+
+def studios_led_by(user, *, now) -> list[StudioPage]:
+    """Her live studios with the applications waiting and, on each, the next
+    five activities (those that ended in the last 12 hours included)."""
+    import datetime
+
+    studios = list(
+        StudioPage.objects.live()
+        .filter(leader=user)
+        .annotate(
+            applications=Count(
+                "memberships",
+                filter=Q(memberships__status=Membership.Status.APPLIED),
+            )
+        )
+        .order_by("title")
+    )
+    for studio in studios:
+        studio.upcoming = list(
+            Activity.objects.filter(
+                studio=studio, ends_at__gte=now - datetime.timedelta(hours=12)
+            ).order_by("starts_at")[:5]
+        )
+    return studios

@@ -18,11 +18,11 @@ from wagtail.models import TaskState
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_of
 from cms.accounts.models import GradeBand
-from cms.shared.errors import application_errors
+from cms.shared.errors import ApplicationError, application_errors
 from cms.shared.qr import qr_svg
 from cms.shared.uploads import artefact_validate
 from training.framework import FRAMEWORK_CODE
-from training.models import Competency
+from training.selectors import indicators
 
 from . import services
 from .models import (
@@ -136,9 +136,7 @@ class IndicatorField(forms.ModelMultipleChoiceField):
 
 
 def _indicators():
-    return Competency.objects.filter(
-        framework__code=FRAMEWORK_CODE, level=Competency.Level.INDICATOR
-    ).order_by("sort_key")
+    return indicators(framework_code=FRAMEWORK_CODE)
 
 
 class ArticleForm(forms.Form):
@@ -291,7 +289,7 @@ def review(request, state_id):
                 approve=request.POST.get("decision") == "approve",
                 comment=request.POST.get("comment", ""),
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             error = str(exc)
         else:
             messages.success(request, _("审核结果已保存。"))

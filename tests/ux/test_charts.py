@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from cms.shared.charts import text_width
+from cms.shared.radar import label_lines, radar_svg
 from tests.factories import TeacherFactory, hr_user
 from tests.portfolios.conftest import assess
-from training.radar import label_lines, radar_svg
 
 pytestmark = pytest.mark.django_db
 

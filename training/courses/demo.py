@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cms.accounts.models import TeacherProfile, User
 from training.framework import FRAMEWORK_CODE
-from training.models import Competency
+from training.selectors import competencies
 
 from . import services
 from .models import (
@@ -119,7 +119,7 @@ QUIZ = [
 
 
 def _indicators(codes):
-    return Competency.objects.filter(framework__code=FRAMEWORK_CODE, code__in=codes)
+    return competencies(framework_code=FRAMEWORK_CODE, codes=codes)
 
 
 def _rubric() -> Rubric:

@@ -309,10 +309,20 @@ class CoursePage(Page):
         super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        from cms.accounts.guards import teacher_or_none
+        from cms.shared.pagecache import depends_on
+
         from .selectors import course_detail
 
+        depends_on(request, f"course:{self.pk}")  # seats left
         context = super().get_context(request, *args, **kwargs)
-        context.update(course_detail(course=self, request=request))
+        context.update(
+            course_detail(
+                course=self,
+                teacher=teacher_or_none(request),
+                user=getattr(request, "user", None),
+            )
+        )
         return context
 
 

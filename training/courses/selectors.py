@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
 from credits.selectors import category_choices
 from training.framework import FRAMEWORK_CODE
-from training.models import Competency
+from training.selectors import competencies as framework_competencies
 
 from .models import (
     Campaign,
@@ -48,13 +48,6 @@ SORTS = {
     "-hours": ("-hours", "pk"),
     "title": ("title", "pk"),
 }
-
-
-def _teacher(request) -> TeacherProfile | None:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    return getattr(user, "teacher_profile", None)
 
 
 def _decimal(value: str) -> Decimal | None:
@@ -178,7 +171,7 @@ def catalogue(
             ).values_list("course_id", flat=True)
         )
     competencies = list(
-        Competency.objects.filter(framework__code=FRAMEWORK, level__in=[1, 3]).only(
+        framework_competencies(framework_code=FRAMEWORK, levels=[1, 3]).only(
             "code", "name", "level"
         )
     )
@@ -220,12 +213,57 @@ def catalogue(
     }
 
 
-def course_detail(*, course: CoursePage, request) -> dict:
-    from cms.shared.pagecache import depends_on
+def _querystring(request) -> str:
+    """The query string without the page number, for the pager's links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
+
+@dataclass(frozen=True)
+class LearningFilters:
+    """What "my learning" was asked for: a status (or all) and a page."""
+
+    status: str = ""
+    page: str | None = None
+    querystring: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> LearningFilters:
+        return cls(
+            status=request.GET.get("status", ""),
+            page=request.GET.get("page"),
+            querystring=_querystring(request),
+        )
+
+
+@dataclass(frozen=True)
+class GradingFilters:
+    """What the grading queue was asked for: a status (waiting by default),
+    a course id and a page."""
+
+    status: str = "submitted"
+    course: str = ""
+    page: str | None = None
+    querystring: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> GradingFilters:
+        return cls(
+            status=request.GET.get("status", Submission.Status.SUBMITTED),
+            course=request.GET.get("course", ""),
+            page=request.GET.get("page"),
+            querystring=_querystring(request),
+        )
+
+
+def course_detail(
+    *, course: CoursePage, teacher: TeacherProfile | None, user=None
+) -> dict:
+    """The course page: its lessons by module, sessions and, for `teacher`,
+    her enrolment, progress and what is missing; `user` (signed in or not)
+    is asked whether she grades it. The page registers its cache dependency."""
     from . import services
-
-    depends_on(request, f"course:{course.pk}")  # seats left
 
     lessons = list(course.lessons.all())
     modules: list[dict] = []
@@ -235,7 +273,6 @@ def course_detail(*, course: CoursePage, request) -> dict:
             modules.append({"name": name, "lessons": []})
         modules[-1]["lessons"].append(lesson)
     sessions = list(course.sessions.all())
-    teacher = _teacher(request)
     enrolment = None
     done: set[int] = set()
     registered: dict[int, SessionRegistration] = {}
@@ -266,7 +303,6 @@ def course_detail(*, course: CoursePage, request) -> dict:
         seats_left = max(0, course.capacity - course.enrolments.count())
     from credits.selectors import credit_value
 
-    user = request.user
     return {
         "course": course,
         "credits": credit_value(
@@ -295,7 +331,9 @@ def course_detail(*, course: CoursePage, request) -> dict:
             course=course, on=timezone.localdate()
         ),
         "seats_left": seats_left,
-        "is_trainer": user.is_authenticated and services.may_grade(user, course),
+        "is_trainer": user is not None
+        and user.is_authenticated
+        and services.may_grade(user, course),
     }
 
 
@@ -318,8 +356,10 @@ def lesson_counts() -> Subquery:
     )
 
 
-def my_learning(*, teacher: TeacherProfile, request) -> dict:
-    status = request.GET.get("status", "")
+def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
+    """Her enrolments, one page, with progress; the page adds the courses'
+    URLs (`rows[i]["url"]`)."""
+    status = filters.status
     enrolments = Enrolment.objects.filter(teacher=teacher)
     counts = dict(enrolments.order_by().values_list("status").annotate(n=Count("pk")))
     if status in Enrolment.Status.values:
@@ -329,7 +369,7 @@ def my_learning(*, teacher: TeacherProfile, request) -> dict:
         .annotate(lesson_total=lesson_counts())
         .order_by("status", "-enrolled_at"),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    ).get_page(filters.page)
     rows = []
     for enrolment in page.object_list:
         total = enrolment.lesson_total
@@ -337,7 +377,6 @@ def my_learning(*, teacher: TeacherProfile, request) -> dict:
             {
                 "enrolment": enrolment,
                 "course": enrolment.course,
-                "url": enrolment.course.get_url(request),
                 "percent": min(100, int(enrolment.lessons_done * 100 / total))
                 if total
                 else 0,
@@ -351,8 +390,6 @@ def my_learning(*, teacher: TeacherProfile, request) -> dict:
         .select_related("session__course")
         .order_by("session__starts_at")[:5]
     )
-    params = request.GET.copy()
-    params.pop("page", None)
     return {
         "page": page,
         "rows": rows,
@@ -363,7 +400,7 @@ def my_learning(*, teacher: TeacherProfile, request) -> dict:
             "completed": counts.get(Enrolment.Status.COMPLETED, 0),
         },
         "upcoming": upcoming,
-        "querystring": params.urlencode(),
+        "querystring": filters.querystring,
     }
 
 
@@ -382,12 +419,12 @@ def submissions_for_grader(user) -> QuerySet[Submission]:
     )
 
 
-def grading_queue(*, user, request) -> dict:
-    status = request.GET.get("status", Submission.Status.SUBMITTED)
+def grading_queue(*, user, filters: GradingFilters) -> dict:
+    status = filters.status
     submissions = submissions_for_grader(user).exclude(offline=True)
     if status in Submission.Status.values:
         submissions = submissions.filter(status=status)
-    course = request.GET.get("course", "")
+    course = filters.course
     if course.isascii() and course.isdecimal():
         submissions = submissions.filter(enrolment__course_id=int(course))
     page = Paginator(
@@ -395,9 +432,7 @@ def grading_queue(*, user, request) -> dict:
             "enrolment__teacher__school", "enrolment__course"
         ).order_by("submitted_at", "pk"),
         PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    ).get_page(filters.page)
     return {
         "page": page,
         "status": status,
@@ -407,7 +442,7 @@ def grading_queue(*, user, request) -> dict:
         "waiting": submissions_for_grader(user)
         .filter(status=Submission.Status.SUBMITTED)
         .count(),
-        "querystring": params.urlencode(),
+        "querystring": filters.querystring,
     }
 
 
@@ -574,3 +609,38 @@ def courses_published() -> QuerySet[CoursePage]:
 def enrolments_for_teachers(*, teachers) -> QuerySet[Enrolment]:
     """Enrolments of the given teachers (a scoped queryset)."""
     return Enrolment.objects.filter(teacher__in=teachers)
+
+
+def trained_by(user) -> list[CoursePage]:
+    """Her live courses as a trainer, each with `waiting`: the online
+    submissions waiting for a grade."""
+    return list(
+        CoursePage.objects.live()
+        .filter(trainers=user)
+        .annotate(
+            waiting=Count(
+                "enrolments__submission",
+                filter=Q(
+                    enrolments__submission__status=Submission.Status.SUBMITTED,
+                    enrolments__submission__offline=False,
+                ),
+            )
+        )
+        .order_by("title")
+    )
+
+
+def sessions_soon(*, courses, now) -> list[CourseSession]:
+    """The next ten sessions of these courses (those that ended in the last
+    12 hours included, up to 30 days ahead): the trainer's check-in screens."""
+    import datetime
+
+    return list(
+        CourseSession.objects.filter(
+            course__in=courses,
+            ends_at__gte=now - datetime.timedelta(hours=12),
+            starts_at__lte=now + datetime.timedelta(days=30),
+        )
+        .select_related("course")
+        .order_by("starts_at")[:10]
+    )

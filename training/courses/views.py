@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_of
 from cms.accounts.models import Role
-from cms.shared.errors import application_errors
+from cms.shared.errors import ApplicationError, application_errors
 from cms.shared.exports import table_response
 from cms.shared.qr import qr_svg
 
@@ -61,7 +61,12 @@ def enrol(request, pk):
 
 @login_required
 def my_learning(request):
-    context = selectors.my_learning(teacher=teacher_of(request), request=request)
+    context = selectors.my_learning(
+        teacher=teacher_of(request),
+        filters=selectors.LearningFilters.from_request(request),
+    )
+    for row in context["rows"]:
+        row["url"] = row["course"].get_url(request)
     return render(request, "courses/my_learning.html", context)
 
 
@@ -104,6 +109,7 @@ def lesson(request, pk, lesson_pk):
 
 @login_required
 @require_POST
+@application_errors(json=True)
 def lesson_progress(request, pk, lesson_pk):
     enrolment = _my_enrolment(request, pk)
     lesson = get_object_or_404(
@@ -111,13 +117,11 @@ def lesson_progress(request, pk, lesson_pk):
     )
     try:
         position = float(request.POST.get("position", ""))
-        progress = services.video_progress_report(
-            enrolment=enrolment, lesson=lesson, position=position
-        )
     except ValueError:
-        return JsonResponse({"error": _("播放位置无效。")}, status=400)
-    except services.NotAllowed as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        raise ApplicationError(_("播放位置无效。")) from None
+    progress = services.video_progress_report(
+        enrolment=enrolment, lesson=lesson, position=position
+    )
     return JsonResponse(
         {
             "watched": progress.watched_seconds,
@@ -141,7 +145,7 @@ def quiz(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             attempt = services.quiz_submit(enrolment=enrolment, answers=form.answers())
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             # Redirect, so that reloading the result does not submit again.
@@ -187,7 +191,7 @@ def assignment(request, pk):
                 text=form.cleaned_data["text"],
                 upload=form.cleaned_data.get("file"),
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("作业已提交，等待培训者批改。"))
@@ -261,7 +265,7 @@ def session_check_in(request, pk):
             registration = services.session_check_in(
                 session=session, teacher=teacher, code=code
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             error = str(exc)
     return render(
         request,
@@ -342,7 +346,9 @@ def _require_trainer(request) -> None:
 @login_required
 def grading_queue(request):
     _require_trainer(request)
-    context = selectors.grading_queue(user=request.user, request=request)
+    context = selectors.grading_queue(
+        user=request.user, filters=selectors.GradingFilters.from_request(request)
+    )
     return render(request, "courses/grading_queue.html", context)
 
 
@@ -385,7 +391,7 @@ def grade(request, pk):
                     feedback=form.cleaned_data["feedback"],
                 )
                 messages.success(request, _("评分已保存。"))
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("grading_queue")
@@ -477,7 +483,7 @@ def campaign_new(request):
                 organisation=form.cleaned_data["organisation"],
                 courses=form.cleaned_data["courses"],
             )
-        except services.NotAllowed as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             if campaign.status == Campaign.Status.FAILED:
@@ -526,16 +532,13 @@ def campaign_status(request, pk):
 
 @login_required
 @require_POST
+@application_errors(back=lambda request, pk: reverse("campaign_detail", args=[pk]))
 def campaign_restart(request, pk):
     _require_admin(request)
     campaign = _campaign(request, pk)
-    try:
-        campaign = services.campaign_restart(campaign=campaign, by=request.user)
-    except services.NotAllowed as exc:
-        messages.error(request, str(exc))
+    campaign = services.campaign_restart(campaign=campaign, by=request.user)
+    if campaign.status == Campaign.Status.FAILED:
+        messages.error(request, campaign.error)
     else:
-        if campaign.status == Campaign.Status.FAILED:
-            messages.error(request, campaign.error)
-        else:
-            messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
+        messages.success(request, _("已重新开始报名；已报名的教师不会重复报名。"))
     return redirect("campaign_detail", pk=pk)

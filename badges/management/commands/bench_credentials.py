@@ -94,10 +94,11 @@ class Command(BaseCommand):
 
         from badges import compose, keys, proofs, statuslist
         from badges.verify import verify_credential
-        from credits.models import CreditRecord
+        from credits.selectors import ledger_records
 
         records = list(
-            CreditRecord.objects.filter(reverses__isnull=True, hours__gt=0)
+            ledger_records()
+            .filter(reverses__isnull=True, hours__gt=0)
             .select_related("teacher__user")
             .order_by("seq")[:200]
         )
@@ -279,12 +280,11 @@ class Command(BaseCommand):
         from badges.models import IssuedCredential, StatusList
         from badges.tasks import credentials_issue_task
         from cms.celery import app
-        from credits.models import CreditRecord
+        from credits.selectors import ledger_records
 
         ids = list(
-            CreditRecord.objects.filter(
-                credential__isnull=True, reverses__isnull=True, hours__gt=0
-            )
+            ledger_records()
+            .filter(credential__isnull=True, reverses__isnull=True, hours__gt=0)
             .order_by("-seq")
             .values_list("pk", flat=True)[:count]
         )

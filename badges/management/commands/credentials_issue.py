@@ -3,7 +3,7 @@ an outage, or when credentials are switched on for an existing ledger)."""
 
 from django.core.management.base import BaseCommand
 
-from credits.models import CreditRecord
+from credits.selectors import ledger_records
 
 
 class Command(BaseCommand):
@@ -20,9 +20,8 @@ class Command(BaseCommand):
         from badges.tasks import credentials_issue_task
 
         ids = list(
-            CreditRecord.objects.filter(
-                credential__isnull=True, reverses__isnull=True, hours__gt=0
-            )
+            ledger_records()
+            .filter(credential__isnull=True, reverses__isnull=True, hours__gt=0)
             .order_by("seq")
             .values_list("pk", flat=True)
         )

@@ -18,7 +18,7 @@ from cms.accounts.models import CareerStage, Subject, TeacherProfile
 from training.courses.models import CourseLesson, CoursePage, Enrolment
 from training.courses.services import catalogue_ensure
 from training.framework import FRAMEWORK_CODE
-from training.models import Competency
+from training.selectors import INDICATOR, competencies
 
 TOPICS = [
     ("数据驱动的精准教学", "用课堂与作业数据做学情分析，调整教学"),
@@ -128,9 +128,9 @@ class Command(BaseCommand):
 
     def _lessons_and_indicators(self, courses, rng) -> None:
         indicators = list(
-            Competency.objects.filter(
-                framework__code=FRAMEWORK_CODE, level=Competency.Level.INDICATOR
-            ).values_list("pk", flat=True)
+            competencies(framework_code=FRAMEWORK_CODE, levels=[INDICATOR]).values_list(
+                "pk", flat=True
+            )
         )
         lessons, links = [], []
         through = CoursePage.indicators.through

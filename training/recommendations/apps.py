@@ -8,7 +8,9 @@ class RecommendationsConfig(AppConfig):
     neither imports the other. The self-assessment report asks for them through
     the hook in training.selectors, filled here (events run up)."""
 
-    name = "recommendations"
+    name = "training.recommendations"
+    # The label of the top-level app it was, so nothing keyed on it changes.
+    label = "recommendations"
     verbose_name = _("学习推荐")
 
     def ready(self):
