@@ -665,9 +665,10 @@ def main() -> int:
     if jobs:
         print("\nbackground work (measured):")
         for job in jobs:
-            print(
-                f"   {job['job']:44} {job['seconds']:>8.2f} s   {job.get('note', '')}"
-            )
+            # Rows of rates (the credential figures) have no seconds.
+            seconds = job.get("seconds")
+            took = f"{seconds:>8.2f} s" if seconds is not None else f"{'':>10}"
+            print(f"   {job['job']:44} {took}   {job.get('note', '')}")
             if job.get("scaled"):
                 print(f"   {'':44} {'scaled':>10}   {job['scaled']}")
 

@@ -43,6 +43,20 @@ def pin_to_one_core() -> int | None:
         return None
 
 
+class Clock:
+    """Wall time and this process's CPU time since it was made."""
+
+    def __init__(self):
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def rates(self, count: int) -> tuple[float, float]:
+        """`count` per wall second and per CPU second."""
+        wall = time.perf_counter() - self.wall
+        cpu = time.process_time() - self.cpu
+        return count / wall, count / cpu
+
+
 def unpin():
     if ALL_CPUS:
         os.sched_setaffinity(0, ALL_CPUS)
@@ -56,11 +70,11 @@ class Command(BaseCommand):
         parser.add_argument("--bulk", type=int, default=10000)
         parser.add_argument("--skip-bulk", action="store_true")
 
-    def emit(self, job: str, seconds: float, **extra):
+    def emit(self, job: str, seconds: float | None, **extra):
+        """One JSON line; `seconds` None for a row of rates (in its note)."""
+        seconds = None if seconds is None else round(seconds, 3)
         self.stdout.write(
-            json.dumps(
-                {"job": job, "seconds": round(seconds, 3), **extra}, ensure_ascii=False
-            )
+            json.dumps({"job": job, "seconds": seconds, **extra}, ensure_ascii=False)
         )
         self.stdout.flush()
 
@@ -136,20 +150,23 @@ class Command(BaseCommand):
         for document in unsigned[:3]:
             warm = proofs.sign(document, secret, vm, created[0])
             verify_credential(warm)
-        started = time.perf_counter()
+        # Each loop is timed twice: by the clock (rate per wall second) and
+        # by this process's CPU time (rate per CPU second, what the loop cost
+        # whatever else the shared core was running meanwhile).
+        clock = Clock()
         signed = [
             proofs.sign(unsigned[i % len(unsigned)], secret, vm, created[i])
             for i in range(rounds)
         ]
-        sign_rate = rounds / (time.perf_counter() - started)
-        started = time.perf_counter()
+        sign_rate, sign_cpu_rate = clock.rates(rounds)
+        clock = Clock()
         ok_signature = sum(
             proofs.verify(proofs.split_proof(signed[i]), public) for i in range(rounds)
         )
-        signature_rate = rounds / (time.perf_counter() - started)
-        started = time.perf_counter()
+        signature_rate, signature_cpu_rate = clock.rates(rounds)
+        clock = Clock()
         ok_all = sum(verify_credential(signed[i]).ok for i in range(rounds))
-        all_rate = rounds / (time.perf_counter() - started)
+        all_rate, all_cpu_rate = clock.rates(rounds)
         if ok_signature != rounds or ok_all != rounds:
             raise RuntimeError(
                 f"of {rounds} of our credentials, {ok_signature} passed the "
@@ -157,8 +174,10 @@ class Command(BaseCommand):
             )
 
         python = (
-            f"Python on CPU {core}: sign {sign_rate:.0f}/s; verify, signature "
-            f"only {signature_rate:.0f}/s; verify, all six checks {all_rate:.0f}/s"
+            f"Python on CPU {core}, per wall second (per CPU second): sign "
+            f"{sign_rate:.0f}/s ({sign_cpu_rate:.0f}); verify, signature only "
+            f"{signature_rate:.0f}/s ({signature_cpu_rate:.0f}); verify, all six "
+            f"checks {all_rate:.0f}/s ({all_cpu_rate:.0f})"
         )
         extra = {
             "rounds": rounds,
@@ -167,53 +186,60 @@ class Command(BaseCommand):
             "sign_per_second": round(sign_rate, 1),
             "verify_signature_per_second": round(signature_rate, 1),
             "verify_all_per_second": round(all_rate, 1),
+            "sign_per_cpu_second": round(sign_cpu_rate, 1),
+            "verify_signature_per_cpu_second": round(signature_cpu_rate, 1),
+            "verify_all_per_cpu_second": round(all_cpu_rate, 1),
         }
         js = self.js_speed(rounds, unsigned, signed, key, vm, did, created, core)
         if not js:
             self.emit(
                 f"credentials signed and verified, {rounds} each (Python only)",
-                0,
+                None,
                 note=python + "; JS reference not installed, no ratio",
                 **extra,
             )
             return
-        extra.update(
-            js_sign_per_second=round(js["sign_per_second"], 1),
-            js_verify_signature_per_second=round(js["verify_signature_per_second"], 1),
-            js_verify_all_per_second=round(js["verify_all_per_second"], 1),
-            sign_ratio=round(sign_rate / js["sign_per_second"], 2),
-            verify_signature_ratio=round(
-                signature_rate / js["verify_signature_per_second"], 2
-            ),
-            verify_all_ratio=round(all_rate / js["verify_all_per_second"], 2),
-        )
+        for what in ("sign", "verify_signature", "verify_all"):
+            for per in ("per_second", "per_cpu_second"):
+                ours, theirs = extra[f"{what}_{per}"], js[f"{what}_{per}"]
+                extra[f"js_{what}_{per}"] = round(theirs, 1)
+                extra[f"{what}_ratio" + ("_cpu" if "cpu" in per else "")] = round(
+                    ours / theirs, 2
+                )
         self.emit(
             f"credentials signed and verified, {rounds} each, Python and JS",
-            0,
+            None,
             note=(
                 python + f"; JS reference on CPU {core}: sign "
-                f"{js['sign_per_second']:.0f}/s; verify, signature only "
-                f"{js['verify_signature_per_second']:.0f}/s; verify, all its checks "
-                f"(no JSON schema) {js['verify_all_per_second']:.0f}/s"
+                f"{js['sign_per_second']:.0f}/s ({js['sign_per_cpu_second']:.0f}); "
+                "verify, signature only "
+                f"{js['verify_signature_per_second']:.0f}/s "
+                f"({js['verify_signature_per_cpu_second']:.0f}); verify, all its "
+                f"checks (no JSON schema) {js['verify_all_per_second']:.0f}/s "
+                f"({js['verify_all_per_cpu_second']:.0f})"
             ),
             **extra,
         )
         self.emit(
             "credential ratio Python/JS, same work",
-            0,
+            None,
             note=(
-                f"sign {extra['sign_ratio']}x; verify signature only "
+                f"by CPU time: sign {extra['sign_ratio_cpu']}x, verify signature "
+                f"only {extra['verify_signature_ratio_cpu']}x; by wall clock: sign "
+                f"{extra['sign_ratio']}x, verify signature only "
                 f"{extra['verify_signature_ratio']}x (target >= 2x; same core, "
                 "same run, distinct created times)"
             ),
         )
         self.emit(
             "credential ratio Python/JS, all checks",
-            0,
+            None,
             note=(
-                f"verify {extra['verify_all_ratio']}x: ours with its six checks "
-                "(JSON schema and the status read from the database included) "
-                "against the JS stack's checks (no JSON schema)"
+                f"verify by CPU time {extra['verify_all_ratio_cpu']}x, by wall clock "
+                f"{extra['verify_all_ratio']}x: ours with its six checks (JSON "
+                "schema and the status read from the database included; "
+                "PostgreSQL's own CPU not counted) against the JS stack's checks "
+                "(no JSON schema)"
             ),
         )
 
