@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.shared.pageurls import share_site_root_paths
 from recommendations.selectors import recommendations_for
 from training.framework import FRAMEWORK_CODE
 from training.models import AssessmentResult, Competency
@@ -31,8 +32,11 @@ def dimension_names(framework_id=None) -> dict[str, str]:
     return dict(rows.order_by("sort_key").values_list("code", "name"))
 
 
-def live_portrait(teacher, latest) -> SimpleNamespace:
-    """The figures of her Portrait row, computed now (same rules as compute.py)."""
+def live_portrait(
+    teacher, latest, *, assessments: int | None = None
+) -> SimpleNamespace:
+    """The figures of her Portrait row, computed now (same rules as compute.py).
+    `assessments`: her number of results, when the caller has counted them."""
     from badges.models import IssuedCredential
 
     reviews = list(
@@ -55,7 +59,9 @@ def live_portrait(teacher, latest) -> SimpleNamespace:
         evidence_levels=levels,
         evidence_reviews=len(reviews),
         assessed_at=latest.submitted_at if latest else None,
-        assessments=AssessmentResult.objects.filter(teacher=teacher).count(),
+        assessments=AssessmentResult.objects.filter(teacher=teacher).count()
+        if assessments is None
+        else assessments,
         credentials=IssuedCredential.objects.filter(
             teacher=teacher, kind="badge", revoked_at__isnull=True
         ).count(),
@@ -73,13 +79,17 @@ def current_levels(portrait, report: dict | None) -> dict[str, int]:
     return levels
 
 
-def goals_with_progress(teacher, levels: dict[str, int]) -> list[dict]:
+def goals_with_progress(teacher, levels: dict[str, int], goals=None) -> list[dict]:
+    """Her goals with her present level; `goals` when the caller has read them
+    (with their indicators and resources)."""
     out = []
-    for goal in (
-        Goal.objects.filter(teacher=teacher)
-        .select_related("indicator")
-        .prefetch_related("resources")
-    ):
+    if goals is None:
+        goals = (
+            Goal.objects.filter(teacher=teacher)
+            .select_related("indicator")
+            .prefetch_related("resources")
+        )
+    for goal in goals:
         now = levels.get(goal.indicator.code, 0)
         out.append(
             {
@@ -100,17 +110,22 @@ def _learning_moment(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
 
-def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
+def timeline(
+    teacher, *, limit: int = TIMELINE_PAGE, results=None, goals=None
+) -> list[dict]:
     """Her career on the platform, newest first: assessments, credits,
-    credentials, goals, evidence and reviews, roles."""
+    credentials, goals, evidence and reviews, roles. `results` (newest first)
+    and `goals` are hers when the caller has already read them all."""
     from badges.models import IssuedCredential
     from cms.accounts.models import RoleAssignment
     from credits.models import CreditRecord
 
     events = []
-    for r in AssessmentResult.objects.filter(teacher=teacher).order_by("-submitted_at")[
-        :limit
-    ]:
+    if results is None:
+        results = AssessmentResult.objects.filter(teacher=teacher).order_by(
+            "-submitted_at"
+        )
+    for r in results[:limit]:
         events.append(
             {
                 "when": r.submitted_at,
@@ -153,7 +168,9 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "url": c.get_absolute_url(),
             }
         )
-    for g in Goal.objects.filter(teacher=teacher).select_related("indicator")[:limit]:
+    if goals is None:
+        goals = Goal.objects.filter(teacher=teacher).select_related("indicator")
+    for g in goals[:limit]:
         events.append(
             {
                 "when": g.created_at,
@@ -203,11 +220,13 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     events.extend(learning_events(teacher=teacher, limit=limit))
     from cms.studios.models import Membership
 
-    for m in (
+    memberships = list(
         Membership.objects.filter(teacher=teacher, status__in=["active", "ended"])
         .select_related("studio")
         .order_by("-created_at")[:limit]
-    ):
+    )
+    share_site_root_paths(m.studio for m in memberships)
+    for m in memberships:
         events.append(
             {
                 "when": m.decided_at or m.created_at,
@@ -246,24 +265,51 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
     def shows(name):
         return wanted is None or name in wanted
 
-    latest = (
-        AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
+    # All her results in one query (a few a year): the latest, the one
+    # before it (for the report's changes), their count, the timeline's.
+    results = list(
+        AssessmentResult.objects.filter(teacher=teacher)
         .select_related("instrument")
-        .first()
+        .order_by("-submitted_at", "-pk")
+    )
+    latest = next((r for r in results if r.is_latest), None)
+    previous = (
+        next(
+            (r for r in results if r.submitted_at < latest.submitted_at),
+            False,
+        )
+        if latest
+        else None
     )
     # Her own page shows her data as it is now, computed the same way as the
     # nightly rows (compute.py) but from what this page reads anyway; the
     # stored row is refreshed only when asked (refresh=True).
-    portrait = live_portrait(teacher, latest)
+    portrait = live_portrait(teacher, latest, assessments=len(results))
     if refresh:
         portraits_recompute(teacher_ids=[teacher.pk])
-    report = result_report(result=latest) if latest else None
+    # The report's own recommendations are not shown here: the portrait
+    # recommends once, for her unmet goals and weakest indicators together.
+    report = (
+        result_report(result=latest, recommend=False, previous=previous)
+        if latest
+        else None
+    )
     names = dimension_names(latest.instrument.framework_id if latest else None)
+    goals = (
+        list(
+            Goal.objects.filter(teacher=teacher)
+            .select_related("indicator")
+            .prefetch_related("resources")
+        )
+        if shows("goals") or shows("timeline")
+        else []
+    )
     data = {
         "teacher": teacher,
         "portrait": portrait,
         "report": report,
         "sections": wanted,
+        "results": [(r.pk, r.submitted_at, r.overall_score) for r in results],
     }
     if shows("profile"):
         labels = list(names.values())
@@ -304,9 +350,9 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
             .order_by("-issued_at")[:30]
         )
     if shows("timeline"):
-        data["timeline"] = timeline(teacher)
+        data["timeline"] = timeline(teacher, results=results, goals=goals)
     if shows("goals"):
-        goals = goals_with_progress(teacher, levels)
+        goals = goals_with_progress(teacher, levels, goals)
         data["goals"] = goals
         gap_ids = [g["goal"].indicator_id for g in goals if not g["met"]]
         if report:
@@ -328,7 +374,7 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
 def studio_part(teacher) -> dict:
     """Her studio roles and contributions: memberships over time, what she
     published (and how it was used), activities she led or attended."""
-    from django.db.models import Sum
+    from django.db.models import Count, Sum
 
     from cms.studios.models import (
         Activity,
@@ -339,7 +385,9 @@ def studio_part(teacher) -> dict:
     )
 
     resources = StudioResourcePage.objects.live().filter(owner=teacher.user)
-    usage = resources.aggregate(views=Sum("views"), downloads=Sum("downloads"))
+    usage = resources.aggregate(
+        n=Count("pk"), views=Sum("views"), downloads=Sum("downloads")
+    )
     return {
         "memberships": list(
             Membership.objects.filter(teacher=teacher)
@@ -348,7 +396,7 @@ def studio_part(teacher) -> dict:
             .order_by("-created_at")[:20]
         ),
         "articles": StudioArticlePage.objects.live().filter(owner=teacher.user).count(),
-        "resources": resources.count(),
+        "resources": usage["n"],
         "resource_views": usage["views"] or 0,
         "resource_downloads": usage["downloads"] or 0,
         "led": Activity.objects.filter(studio__leader=teacher.user).count(),

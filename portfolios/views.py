@@ -21,7 +21,6 @@ from cms.accounts import scoping
 from cms.accounts.guards import teacher_of, teacher_required
 from cms.accounts.models import Role, RoleAssignment
 from cms.accounts.services import notify
-from training.models import AssessmentResult
 from training.selectors import current_instrument
 
 from . import selectors
@@ -42,11 +41,6 @@ from .models import (
 def my_portrait(request):
     teacher = request.teacher
     data = selectors.portrait_data(teacher)
-    results = list(
-        AssessmentResult.objects.filter(teacher=teacher)
-        .order_by("-submitted_at")
-        .values_list("pk", "submitted_at", "overall_score")
-    )
     compare = None
     if request.GET.get("a") and request.GET.get("b"):
         try:
@@ -61,7 +55,6 @@ def my_portrait(request):
         {
             **data,
             "own": True,
-            "results": results,
             "compare": compare,
             "all_sections": SECTIONS,
         },

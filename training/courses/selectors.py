@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
+from cms.shared.pageurls import share_site_root_paths
 from credits.selectors import category_choices
 from training.framework import FRAMEWORK_CODE
 from training.models import Competency
@@ -538,11 +539,13 @@ def courses_for_indicators(
 def learning_events(*, teacher, limit: int) -> list[dict]:
     """Her enrolments and completions, for the portrait's timeline."""
     events = []
-    for e in (
+    enrolments = list(
         Enrolment.objects.filter(teacher=teacher)
         .select_related("course")
         .order_by("-enrolled_at")[:limit]
-    ):
+    )
+    share_site_root_paths(e.course for e in enrolments)
+    for e in enrolments:
         url = e.course.url or ""
         events.append(
             {
