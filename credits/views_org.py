@@ -59,6 +59,17 @@ def org_credits(request):
     params = request.GET.copy()
     params.pop("page", None)
     jobs = ExportJob.objects.filter(created_by=request.user).select_related("scope")[:5]
+    from cms.accounts.models import OrganisationKind
+
+    kinds = dict(OrganisationKind.choices)
+    scopes = [
+        (pk, name, kinds.get(kind, kind))
+        for pk, name, kind in scoping.organisations_visible_to(request.user)
+        .exclude(kind="other")
+        .filter(kind__in=["school", "district", "city"])
+        .order_by("path")
+        .values_list("pk", "name", "kind")[:200]
+    ]
     return render(
         request,
         "credits/org_credits.html",
@@ -68,10 +79,7 @@ def org_credits(request):
             "querystring": params.urlencode(),
             "behind": request.GET.get("behind") == "1",
             "order": request.GET.get("order", "hours"),
-            "scopes": scoping.organisations_visible_to(request.user)
-            .exclude(kind="other")
-            .filter(kind__in=["school", "district", "city"])
-            .order_by("path")[:200],
+            "scopes": scopes,
             "jobs": jobs,
         },
     )
