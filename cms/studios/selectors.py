@@ -217,10 +217,13 @@ def published_pages_for_indicators(
     if not indicator_ids or per_kind <= 0:
         return []
     found = []
+    # The private sections are read once for both kinds (public() reads
+    # them on each call).
+    private = StudioArticlePage.objects.private_q()
     for model in (StudioArticlePage, StudioResourcePage):
         found += list(
             model.objects.live()
-            .public()
+            .exclude(private)
             .filter(indicators__in=indicator_ids)
             .distinct()
             .order_by("-first_published_at")

@@ -332,13 +332,17 @@ def my_learning(*, teacher: TeacherProfile, request) -> dict:
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     rows = []
-    for enrolment in page.object_list:
+    enrolments = list(page.object_list)
+    # One look-up of the site root paths for all the links (a relative link
+    # on a one-site install), not a Site query for the request's hostname.
+    share_site_root_paths(e.course for e in enrolments)
+    for enrolment in enrolments:
         total = enrolment.lesson_total
         rows.append(
             {
                 "enrolment": enrolment,
                 "course": enrolment.course,
-                "url": enrolment.course.get_url(request),
+                "url": enrolment.course.get_url(),
                 "percent": min(100, int(enrolment.lessons_done * 100 / total))
                 if total
                 else 0,
