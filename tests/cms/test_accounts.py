@@ -152,10 +152,15 @@ def test_regional_oidc_login_appears_only_when_configured(client, settings):
     assert "统一身份认证" in html
 
 
-def test_login_page_form_shows_errors_and_keeps_what_she_typed(client):
+def test_login_page_form_shows_errors_and_keeps_what_she_typed(
+    client, django_assert_max_num_queries
+):
     """The sign-in page is our own plain template over allauth's form: its
-    fields, the password-reset link, and allauth's messages on a failed try."""
-    html = client.get(reverse("account_login")).content.decode()
+    fields, the password-reset link, and allauth's messages on a failed try.
+    Its budget: the social login apps, nothing else."""
+    client.get(reverse("account_login"))  # warm up first
+    with django_assert_max_num_queries(1):
+        html = client.get(reverse("account_login")).content.decode()
     assert 'name="login"' in html and 'type="email"' in html
     assert 'name="password"' in html and 'name="remember"' in html
     assert reverse("account_reset_password") in html
