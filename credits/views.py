@@ -10,7 +10,7 @@ from cms.accounts.guards import teacher_required
 from cms.shared.ratelimit import limited_page
 
 from . import selectors, services, transcripts
-from .models import Transcript
+from .models import CreditCategory, LearningKind, Transcript
 
 # Pages that exist only for teachers answer others with this.
 NOT_A_TEACHER = gettext_lazy("只有教师有学分账户。")
@@ -23,6 +23,13 @@ def my_credits(request):
     origins = selectors.record_origins(progress["records"])
     for record in progress["records"]:
         record.origin = origins.get(record.reverses_id or record.pk, "")
+    # The rows' labels from one translated table each, not a choices look-up
+    # (and a translation) per cell.
+    kinds = {k: str(v) for k, v in LearningKind.choices}
+    categories = {k: str(v) for k, v in CreditCategory.choices}
+    for record in progress["records"]:
+        record.kind_label = kinds.get(record.kind, record.kind)
+        record.category_label = categories.get(record.category, record.category)
     return render(
         request, "credits/my_credits.html", {"teacher": teacher, "p": progress}
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.shared.pageurls import share_site_root_paths
 from cms.shared.radar import radar_svg
 from credits import selectors as credit_selectors
 from training import selectors as training_selectors
@@ -32,8 +33,11 @@ def dimension_names(framework_id=None) -> dict[str, str]:
     return dict(rows.order_by("sort_key").values_list("code", "name"))
 
 
-def live_portrait(teacher, latest) -> SimpleNamespace:
-    """The figures of her Portrait row, computed now (same rules as compute.py)."""
+def live_portrait(
+    teacher, latest, *, assessments: int | None = None
+) -> SimpleNamespace:
+    """The figures of her Portrait row, computed now (same rules as compute.py).
+    `assessments`: her number of results, when the caller has counted them."""
     from badges.selectors import credentials_of
 
     reviews = list(
@@ -56,7 +60,9 @@ def live_portrait(teacher, latest) -> SimpleNamespace:
         evidence_levels=levels,
         evidence_reviews=len(reviews),
         assessed_at=latest.submitted_at if latest else None,
-        assessments=training_selectors.results_of(teacher=teacher).count(),
+        assessments=training_selectors.results_of(teacher=teacher).count()
+        if assessments is None
+        else assessments,
         credentials=credentials_of(teacher=teacher)
         .filter(kind="badge", revoked_at__isnull=True)
         .count(),
@@ -74,13 +80,17 @@ def current_levels(portrait, report: dict | None) -> dict[str, int]:
     return levels
 
 
-def goals_with_progress(teacher, levels: dict[str, int]) -> list[dict]:
+def goals_with_progress(teacher, levels: dict[str, int], goals=None) -> list[dict]:
+    """Her goals with her present level; `goals` when the caller has read them
+    (with their indicators and resources)."""
     out = []
-    for goal in (
-        Goal.objects.filter(teacher=teacher)
-        .select_related("indicator")
-        .prefetch_related("resources")
-    ):
+    if goals is None:
+        goals = (
+            Goal.objects.filter(teacher=teacher)
+            .select_related("indicator")
+            .prefetch_related("resources")
+        )
+    for goal in goals:
         now = levels.get(goal.indicator.code, 0)
         out.append(
             {
@@ -101,17 +111,22 @@ def _learning_moment(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
 
-def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
+def timeline(
+    teacher, *, limit: int = TIMELINE_PAGE, results=None, goals=None
+) -> list[dict]:
     """Her career on the platform, newest first: assessments, credits,
-    credentials, goals, evidence and reviews, roles."""
+    credentials, goals, evidence and reviews, roles. `results` (newest first)
+    and `goals` are hers when the caller has already read them all."""
     from badges.selectors import credentials_of
     from cms.accounts.models import RoleAssignment
     from credits.selectors import records_for
 
     events = []
-    for r in training_selectors.results_of(teacher=teacher).order_by("-submitted_at")[
-        :limit
-    ]:
+    if results is None:
+        results = training_selectors.results_of(teacher=teacher).order_by(
+            "-submitted_at"
+        )
+    for r in results[:limit]:
         events.append(
             {
                 "when": r.submitted_at,
@@ -165,7 +180,9 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
                 "url": c.get_absolute_url(),
             }
         )
-    for g in Goal.objects.filter(teacher=teacher).select_related("indicator")[:limit]:
+    if goals is None:
+        goals = Goal.objects.filter(teacher=teacher).select_related("indicator")
+    for g in goals[:limit]:
         events.append(
             {
                 "when": g.created_at,
@@ -215,12 +232,14 @@ def timeline(teacher, *, limit: int = TIMELINE_PAGE) -> list[dict]:
     events.extend(learning_events(teacher=teacher, limit=limit))
     from cms.studios.selectors import memberships_of
 
-    for m in (
+    memberships = list(
         memberships_of(teacher=teacher)
         .filter(status__in=["active", "ended"])
         .select_related("studio")
         .order_by("-created_at")[:limit]
-    ):
+    )
+    share_site_root_paths(m.studio for m in memberships)
+    for m in memberships:
         events.append(
             {
                 "when": m.decided_at or m.created_at,
@@ -259,25 +278,51 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
     def shows(name):
         return wanted is None or name in wanted
 
-    latest = (
+    # All her results in one query (a few a year): the latest, the one
+    # before it (for the report's changes), their count, the timeline's.
+    results = list(
         training_selectors.results_of(teacher=teacher)
-        .filter(is_latest=True)
         .select_related("instrument")
-        .first()
+        .order_by("-submitted_at", "-pk")
+    )
+    latest = next((r for r in results if r.is_latest), None)
+    previous = (
+        next(
+            (r for r in results if r.submitted_at < latest.submitted_at),
+            False,
+        )
+        if latest
+        else None
     )
     # Her own page shows her data as it is now, computed the same way as the
     # nightly rows (compute.py) but from what this page reads anyway; the
     # stored row is refreshed only when asked (refresh=True).
-    portrait = live_portrait(teacher, latest)
+    portrait = live_portrait(teacher, latest, assessments=len(results))
     if refresh:
         portraits_recompute(teacher_ids=[teacher.pk])
-    report = result_report(result=latest) if latest else None
+    # The report's own recommendations are not shown here: the portrait
+    # recommends once, for her unmet goals and weakest indicators together.
+    report = (
+        result_report(result=latest, recommend=False, previous=previous)
+        if latest
+        else None
+    )
     names = dimension_names(latest.instrument.framework_id if latest else None)
+    goals = (
+        list(
+            Goal.objects.filter(teacher=teacher)
+            .select_related("indicator")
+            .prefetch_related("resources")
+        )
+        if shows("goals") or shows("timeline")
+        else []
+    )
     data = {
         "teacher": teacher,
         "portrait": portrait,
         "report": report,
         "sections": wanted,
+        "results": [(r.pk, r.submitted_at, r.overall_score) for r in results],
     }
     if shows("profile"):
         labels = list(names.values())
@@ -325,9 +370,9 @@ def portrait_data(teacher, *, sections=None, refresh: bool = False) -> dict:
         for credential in data["credentials"]:
             credential.live_endorsements = endorsed.get(credential.pk, [])
     if shows("timeline"):
-        data["timeline"] = timeline(teacher)
+        data["timeline"] = timeline(teacher, results=results, goals=goals)
     if shows("goals"):
-        goals = goals_with_progress(teacher, levels)
+        goals = goals_with_progress(teacher, levels, goals)
         data["goals"] = goals
         gap_ids = [g["goal"].indicator_id for g in goals if not g["met"]]
         if report:

@@ -21,7 +21,7 @@ from cms.accounts import scoping
 from cms.accounts.guards import teacher_of, teacher_required
 from cms.accounts.models import Role, RoleAssignment
 from cms.accounts.services import notify
-from training.selectors import current_instrument, results_of
+from training.selectors import current_instrument
 
 from . import selectors
 from .export import portrait_export_zip
@@ -41,11 +41,6 @@ from .models import (
 def my_portrait(request):
     teacher = request.teacher
     data = selectors.portrait_data(teacher)
-    results = list(
-        results_of(teacher=teacher)
-        .order_by("-submitted_at")
-        .values_list("pk", "submitted_at", "overall_score")
-    )
     compare = None
     if request.GET.get("a") and request.GET.get("b"):
         try:
@@ -60,7 +55,6 @@ def my_portrait(request):
         {
             **data,
             "own": True,
-            "results": results,
             "compare": compare,
             "all_sections": SECTIONS,
         },

@@ -77,21 +77,29 @@ def results_for(*, teacher) -> QuerySet[AssessmentResult]:
     return AssessmentResult.objects.filter(teacher=teacher).select_related("instrument")
 
 
-def result_report(*, result: AssessmentResult) -> dict:
-    """Everything the report page and its PDF show, in a fixed number of queries."""
+def result_report(
+    *, result: AssessmentResult, recommend: bool = True, previous=None
+) -> dict:
+    """Everything the report page and its PDF show, in a fixed number of queries.
+
+    `recommend=False` leaves out the recommendations (the portrait makes its
+    own from her goals and weakest indicators); `previous` is her result
+    before this one when the caller already has it (False: she has none)."""
     instrument = result.instrument
     names = competency_names(framework_id=instrument.framework_id)
     items = {
         item.indicator.code: item
         for item in instrument.items.select_related("indicator").order_by("position")
     }
-    previous = (
-        AssessmentResult.objects.filter(
-            teacher_id=result.teacher_id, submitted_at__lt=result.submitted_at
+    if previous is None:
+        previous = (
+            AssessmentResult.objects.filter(
+                teacher_id=result.teacher_id, submitted_at__lt=result.submitted_at
+            )
+            .order_by("-submitted_at")
+            .first()
         )
-        .order_by("-submitted_at")
-        .first()
-    )
+    previous = previous or None
     prev_scores = previous.scores if previous else None
     levels = {level["value"]: level for level in instrument.levels}
 
@@ -154,7 +162,9 @@ def result_report(*, result: AssessmentResult) -> dict:
         "recommendations": recommendations_for(
             indicator_ids=[row["competency"].pk for row in weakest],
             teacher_id=result.teacher_id,
-        ),
+        )
+        if recommend
+        else [],
     }
 
 

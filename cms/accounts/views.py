@@ -69,11 +69,18 @@ def teacher_list(request):
     page = Paginator(teachers, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    # The school filter's options as plain tuples: a city has hundreds of
+    # schools, and the form widget renders a template per option.
+    chosen = str(form["school"].value() or "")
     return render(
         request,
         "accounts/teacher_list.html",
         {
             "form": form,
+            "school_options": [
+                (str(value), label, str(value) == chosen)
+                for value, label in form.fields["school"].choices
+            ],
             "page": page,
             "querystring": params.urlencode(),
         },

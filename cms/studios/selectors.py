@@ -242,10 +242,13 @@ def published_pages_for_indicators(
     if not indicator_ids or per_kind <= 0:
         return []
     found = []
+    # The private sections are read once for both kinds (public() reads
+    # them on each call).
+    private = StudioArticlePage.objects.private_q()
     for model in (StudioArticlePage, StudioResourcePage):
         found += list(
             model.objects.live()
-            .public()
+            .exclude(private)
             .filter(indicators__in=indicator_ids)
             .distinct()
             .order_by("-first_published_at")
@@ -297,7 +300,9 @@ def teacher_contributions(teacher) -> dict:
     """Her studio roles and contributions: memberships over time, what she
     published (and how it was used), activities she led or attended."""
     resources = StudioResourcePage.objects.live().filter(owner=teacher.user)
-    usage = resources.aggregate(views=Sum("views"), downloads=Sum("downloads"))
+    usage = resources.aggregate(
+        n=Count("pk"), views=Sum("views"), downloads=Sum("downloads")
+    )
     return {
         "memberships": list(
             Membership.objects.filter(teacher=teacher)
@@ -306,7 +311,7 @@ def teacher_contributions(teacher) -> dict:
             .order_by("-created_at")[:20]
         ),
         "articles": StudioArticlePage.objects.live().filter(owner=teacher.user).count(),
-        "resources": resources.count(),
+        "resources": usage["n"],
         "resource_views": usage["views"] or 0,
         "resource_downloads": usage["downloads"] or 0,
         "led": Activity.objects.filter(studio__leader=teacher.user).count(),

@@ -150,3 +150,36 @@ def test_regional_oidc_login_appears_only_when_configured(client, settings):
     }
     html = client.get(reverse("account_login")).content.decode()
     assert "统一身份认证" in html
+
+
+def test_login_page_form_shows_errors_and_keeps_what_she_typed(
+    client, django_assert_max_num_queries
+):
+    """The sign-in page is our own plain template over allauth's form: its
+    fields, the password-reset link, and allauth's messages on a failed try.
+    Its budget: the social login apps, nothing else."""
+    client.get(reverse("account_login"))  # warm up first
+    with django_assert_max_num_queries(1):
+        html = client.get(reverse("account_login")).content.decode()
+    assert 'name="login"' in html and 'type="email"' in html
+    assert 'name="password"' in html and 'name="remember"' in html
+    assert reverse("account_reset_password") in html
+    assert reverse("account_signup") in html
+    user = UserFactory()
+    html = client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": "wrong", "remember": "on"},
+    ).content.decode()
+    assert "errorlist nonfield" in html and "不正确" in html
+    assert f'value="{user.email}"' in html
+    assert 'name="remember" id="id_remember" checked' in html
+    assert "wrong" not in html  # the password is never sent back
+    html = client.post(
+        reverse("account_login"), {"login": "not-an-email", "password": "x"}
+    ).content.decode()
+    assert 'aria-invalid="true"' in html and 'id="id_login_error"' in html
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)

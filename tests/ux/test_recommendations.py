@@ -98,3 +98,38 @@ def test_the_pdf_report_links_its_recommendations(client, weak_report):
     pdf = client.get(reverse("assessment_result_pdf", args=[result.pk])).content
     assert b"/URI" in pdf
     assert re.search(rb"http://testserver" + re.escape(course.url.encode()), pdf)
+
+
+def test_a_studio_article_in_a_private_section_is_not_recommended(
+    client, district_tree, weak_report
+):
+    """Both kinds of studio page leave out private sections (read once for
+    both): a resource in a password-protected studio is never offered, the
+    same article in a public studio is."""
+    from wagtail.models import PageViewRestriction
+
+    teacher, result, weak = weak_report
+    leader = TeacherFactory(school=district_tree["school_a2"]).user
+    pages = {}
+    for name in ("公开工作室", "内部工作室"):
+        studio = studio_services.studio_create(
+            title=name, kind="名师", leader=leader, region=district_tree["dist_a"]
+        )
+        page = studio.add_child(
+            instance=StudioArticlePage(
+                title=f"{name}的学情分析资源", kind="研修文章", body="<p>正文</p>"
+            )
+        )
+        page.indicators.add(weak)
+        page.save_revision().publish()
+        pages[name] = (studio, page)
+    PageViewRestriction.objects.create(
+        page=pages["内部工作室"][0],
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="secret",
+    )
+    client.force_login(teacher.user)
+    html = client.get(reverse("assessment_result", args=[result.pk])).content.decode()
+    section = html.split('class="recommendations"')[1].split("</ul>")[0]
+    assert "公开工作室的学情分析资源" in section
+    assert "内部工作室的学情分析资源" not in html

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts.models import CareerStage, Subject, TeacherProfile
+from cms.shared.pageurls import share_site_root_paths
 from credits.selectors import category_choices
 from training.framework import FRAMEWORK_CODE
 from training.selectors import competencies as framework_competencies
@@ -371,7 +372,11 @@ def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
         PAGE_SIZE,
     ).get_page(filters.page)
     rows = []
-    for enrolment in page.object_list:
+    enrolments = list(page.object_list)
+    # One look-up of the site root paths for all the links (a relative link
+    # on a one-site install), not a Site query for the request's hostname.
+    share_site_root_paths(e.course for e in enrolments)
+    for enrolment in enrolments:
         total = enrolment.lesson_total
         rows.append(
             {
@@ -573,11 +578,13 @@ def courses_for_indicators(
 def learning_events(*, teacher, limit: int) -> list[dict]:
     """Her enrolments and completions, for the portrait's timeline."""
     events = []
-    for e in (
+    enrolments = list(
         Enrolment.objects.filter(teacher=teacher)
         .select_related("course")
         .order_by("-enrolled_at")[:limit]
-    ):
+    )
+    share_site_root_paths(e.course for e in enrolments)
+    for e in enrolments:
         url = e.course.url or ""
         events.append(
             {

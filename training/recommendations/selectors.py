@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.shared.pageurls import share_site_root_paths
 from cms.studios.selectors import (
     activities_for_indicators,
     published_pages_for_indicators,
@@ -59,6 +60,10 @@ def recommendations_for(
             **fields,
         )
 
+    courses = courses_for_indicators(
+        indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit - 2
+    )
+    share_site_root_paths(courses)
     out = [
         item(
             course,
@@ -69,9 +74,7 @@ def recommendations_for(
             hours=course.hours,
             action=_("查看并报名"),
         )
-        for course in courses_for_indicators(
-            indicator_ids=indicator_ids, teacher_id=teacher_id, limit=limit - 2
-        )
+        for course in courses
         if course.url
     ]
     out += [
@@ -89,6 +92,10 @@ def recommendations_for(
         )
     ]
     if len(out) < limit:
+        pages = published_pages_for_indicators(
+            indicator_ids=indicator_ids, per_kind=max(0, min(2, limit - len(out)))
+        )
+        share_site_root_paths(pages)
         out += [
             item(
                 page,
@@ -99,9 +106,7 @@ def recommendations_for(
                 hours=None,
                 action=_("打开阅读"),
             )
-            for page in published_pages_for_indicators(
-                indicator_ids=indicator_ids, per_kind=max(0, min(2, limit - len(out)))
-            )
+            for page in pages
             if page.url
         ][: limit - len(out)]
     if len(out) < limit:
