@@ -9,7 +9,9 @@ A rule set's ``config["outside"]`` says, as data:
       },
       "category_caps": {"学科": 40},  # converted 学时 per category and calendar year
       "yearly_ceiling": 120,          # converted 学时 per calendar year, in all
-      "default_category": "其他"      # when the credential names no category
+      "default_category": "其他",     # when the credential names no category
+      "accept_trusted": false         # true: a recognised issuer's credential whose
+                                      # every check passed is credited at once
     }
 
 A kind absent from ``kinds`` (and no ``"*"``) does not count. The amount a
@@ -63,6 +65,7 @@ def validate_outside(rules) -> list[str]:
         "category_caps",
         "yearly_ceiling",
         "default_category",
+        "accept_trusted",
     }
     if unknown:
         errors.append(
@@ -104,6 +107,8 @@ def validate_outside(rules) -> list[str]:
             _number(cap, f"outside.category_caps.{category}", errors)
     if "yearly_ceiling" in rules and rules["yearly_ceiling"] is not None:
         _number(rules["yearly_ceiling"], "outside.yearly_ceiling", errors)
+    if not isinstance(rules.get("accept_trusted", False), bool):
+        errors.append(_("outside.accept_trusted 应为 true 或 false。"))
     default = rules.get("default_category", data.CreditCategory.OTHER.value)
     if default not in categories:
         errors.append(_("outside.default_category 不是已有类别。"))

@@ -354,6 +354,33 @@ def recognition_decide(
         return req
 
 
+def _outside_accept(req) -> None:
+    """Accept at once a converted credential whose issuer the registry
+    recognises and whose every check passed, where the rule set says so
+    (``outside.accept_trusted``): the ledger record is appended now, valued
+    by the rules like any other, and HR see it as accepted by the rule."""
+    from .models import LearningKind, RecognitionRequest
+
+    req.status = RecognitionRequest.Status.APPROVED
+    req.reviewed_at = timezone.now()
+    req.reason = str(_("签发方已获本平台认可、各项核验均通过，按本地区规则直接认定。"))[
+        :300
+    ]
+    req.record = credit_record_append(
+        teacher=req.teacher,
+        kind=LearningKind.RECOGNITION,
+        category=req.category,
+        source_type=SourceKind.OUTSIDE,
+        source_id=str(req.pk),
+        source_title=f"{req.title}（{req.provider}）",
+        hours=req.hours_claimed,
+        earned_on=req.earned_on,
+        idempotency_key=recognition_key(request_id=req.pk),
+        note=f"校外证书：{req.provider}",
+    )
+    req.save(update_fields=["status", "reviewed_at", "reason", "record"])
+
+
 def _outside_hours_at_approval(req, hours: Decimal) -> Decimal:
     """The hours HR approve for a converted outside credential, cut again to
     what the category cap and the yearly ceiling leave now (others may have
@@ -481,6 +508,7 @@ def outside_credential_submit(
                 document=document,
             )
             extra: dict = {}
+            accept: list = []
             for item in items:
                 rule_set = rule_set_in_force(
                     school=teacher.school, on=item["earned_on"], cached=False
@@ -520,6 +548,17 @@ def outside_credential_submit(
                 )
                 req.evidence.save("credential.json", ContentFile(raw), save=False)
                 req.save()
+                if (
+                    counted
+                    and not flags
+                    and issuer.get("recognised")
+                    and rules.get("accept_trusted") is True
+                ):
+                    accept.append(req)
+            # After every item is converted (the conversion already counted
+            # what earlier items of this submission took).
+            for req in accept:
+                _outside_accept(req)
             return outside
     except IntegrityError:
         # Brought at the same moment by someone else: the constraint holds.

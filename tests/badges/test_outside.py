@@ -546,3 +546,55 @@ def test_two_teachers_bringing_it_at_the_same_moment_count_it_once(district_tree
     assert sorted(outcomes)[0] == "counted", outcomes
     assert "同一证书只计入一次" in sorted(outcomes)[1], outcomes
     assert RecognitionRequest.objects.filter(credential_id="urn:uuid:race").count() == 1
+
+
+@pytest.fixture
+def accepting_rules(district_tree):
+    """A district whose rules accept a recognised issuer's credentials at once."""
+    from credits.rules import DEFAULT_CONFIG
+
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    config["outside"]["accept_trusted"] = True
+    return CreditRuleSet.objects.create(
+        region=district_tree["dist_a"],
+        name="东湖区学分规则（认可的签发方直接认定）",
+        effective_from=datetime.date(2025, 1, 1),
+        config=config,
+    )
+
+
+def test_where_the_rules_say_so_a_recognised_issuer_is_credited_at_once(
+    client, teacher, province, server, accepting_rules, hr_a1
+):
+    province.trust()
+    response = upload(client, teacher, province.badge(30, credits=2, status_index=4730))
+    assert response.status_code == 302
+    req = RecognitionRequest.objects.get(teacher=teacher)
+    assert req.status == "approved" and req.reviewer is None
+    record = CreditRecord.objects.get(teacher=teacher)
+    assert record.source_type == SourceKind.OUTSIDE
+    assert record.hours == Decimal("20.0") and req.record_id == record.pk
+    html = page(client, teacher.user, reverse("my_credits"))
+    assert '<td class="origin">某省终身学习学分银行</td>' in html
+    # HR see it as decided by the rule, with nothing left to approve.
+    html = page(client, hr_a1, reverse("recognition_review", args=[req.pk]))
+    assert "按本地区规则直接认定" in html
+    assert 'id="decision-form"' not in html
+
+    # An unknown issuer (a did:key) still waits for HR under the same rules.
+    other = OtherIssuer(name="某培训机构")
+    assert upload(client, teacher, other.badge(31)).status_code == 302
+    waiting = RecognitionRequest.objects.filter(teacher=teacher).latest("pk")
+    assert waiting.status == "pending" and waiting.flagged
+    assert CreditRecord.objects.filter(teacher=teacher).count() == 1
+
+
+def test_accept_trusted_must_be_true_or_false():
+    from credits.conversion import validate_outside
+    from credits.rules import DEFAULT_CONFIG
+
+    rules = copy.deepcopy(DEFAULT_CONFIG["outside"])
+    assert validate_outside({**rules, "accept_trusted": True}) == []
+    assert validate_outside({**rules, "accept_trusted": "yes"}) == [
+        "outside.accept_trusted 应为 true 或 false。"
+    ]
