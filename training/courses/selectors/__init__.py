@@ -4,7 +4,8 @@ one module per concern:
 - `catalogue`: the catalogue's filters and page, the search, the courses the
   recommendations and the API read;
 - `course_page`: one course's page, its learning kind, its credential's facts;
-- `learning`: "my learning", the portrait's timeline events, enrolments of a
+- `learning`: "my learning", a lesson's progress and the next lesson, her
+  submission and check-in, the portrait's timeline events, enrolments of a
   scoped set of teachers;
 - `grading`: the courses a trainer grades, her submissions, the queue;
 - `campaigns`: the campaigns a user may see and their figures;
@@ -38,7 +39,11 @@ from .learning import (
     enrolments_for_teachers,
     learning_events,
     lesson_counts,
+    lesson_following,
+    lesson_progress,
     my_learning,
+    session_checked_in,
+    submission_of,
 )
 from .trainers import session_attendance, sessions_soon, trained_by
 
@@ -64,9 +69,13 @@ __all__ = [
     "grading_queue",
     "learning_events",
     "lesson_counts",
+    "lesson_following",
+    "lesson_progress",
     "my_learning",
     "session_attendance",
+    "session_checked_in",
     "sessions_soon",
+    "submission_of",
     "submissions_for_grader",
     "trained_by",
 ]

@@ -1,5 +1,6 @@
-"""A teacher's learning: "my learning", her timeline events, and enrolments
-for a scoped set of teachers (the API)."""
+"""A teacher's learning: "my learning", a lesson's progress and the next
+lesson, her submission and check-in, her timeline events, and enrolments for
+a scoped set of teachers (the API)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from cms.shared.pageurls import share_site_root_paths
 from ..models import (
     CourseLesson,
     Enrolment,
+    LessonProgress,
     SessionRegistration,
+    Submission,
 )
 from ._common import PAGE_SIZE, _querystring
 
@@ -141,3 +144,31 @@ def learning_events(*, teacher, limit: int) -> list[dict]:
 def enrolments_for_teachers(*, teachers) -> QuerySet[Enrolment]:
     """Enrolments of the given teachers (a scoped queryset)."""
     return Enrolment.objects.filter(teacher__in=teachers)
+
+
+def lesson_following(lesson: CourseLesson) -> CourseLesson | None:
+    """The course's next lesson after this one, if any."""
+    return (
+        CourseLesson.objects.filter(
+            course_id=lesson.course_id, sort_order__gt=lesson.sort_order
+        )
+        .order_by("sort_order")
+        .first()
+    )
+
+
+def lesson_progress(*, enrolment: Enrolment, lesson: CourseLesson):
+    """Her progress in this lesson, or None before she opened it."""
+    return LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
+
+
+def submission_of(enrolment: Enrolment) -> Submission | None:
+    """Her assignment's submission, or None before she submitted."""
+    return Submission.objects.filter(enrolment=enrolment).first()
+
+
+def session_checked_in(*, session, teacher) -> SessionRegistration | None:
+    """Her registration for the session if she has checked in, else None."""
+    return SessionRegistration.objects.filter(
+        session=session, teacher=teacher, checked_in_at__isnull=False
+    ).first()
