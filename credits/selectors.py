@@ -298,3 +298,22 @@ def transcript_pdf(*, transcript, progress) -> bytes:
     from . import transcripts
 
     return transcripts.transcript_pdf_render(transcript=transcript, progress=progress)
+
+
+def recognition_requests_of(teacher) -> QuerySet:
+    """Her requests for recognition of outside learning."""
+    from .models import RecognitionRequest
+
+    return RecognitionRequest.objects.filter(teacher=teacher)
+
+
+def recognition_requests_visible_to(user) -> QuerySet:
+    """Requests of the teachers `user` sees, her own left out (nobody decides
+    her own request)."""
+    from cms.accounts import scoping
+
+    from .models import RecognitionRequest
+
+    return RecognitionRequest.objects.filter(
+        teacher__in=scoping.teachers_visible_to(user)
+    ).exclude(teacher__user=user)

@@ -15,7 +15,7 @@ from cms.accounts import scoping
 from cms.accounts.guards import teacher_required
 from cms.shared.errors import ApplicationError
 
-from . import services
+from . import selectors, services
 from .forms import DecisionForm, RecognitionForm
 from .models import OutsideCredential, RecognitionRequest
 from .views import NOT_A_TEACHER
@@ -38,16 +38,10 @@ def recognition_mine(request):
         )
         messages.success(request, _("申请已提交，学校人事管理员审核后会记入学分。"))
         return redirect("recognition_mine")
-    requests = RecognitionRequest.objects.filter(teacher=teacher)
+    requests = selectors.recognition_requests_of(teacher)
     return render(
         request, "credits/recognition_mine.html", {"form": form, "requests": requests}
     )
-
-
-def _visible_requests(user):
-    return RecognitionRequest.objects.filter(
-        teacher__in=scoping.teachers_visible_to(user)
-    ).exclude(teacher__user=user)
 
 
 @login_required
@@ -56,7 +50,7 @@ def recognition_queue(request):
         raise PermissionDenied
     status = request.GET.get("status") or RecognitionRequest.Status.PENDING
     requests = (
-        _visible_requests(request.user)
+        selectors.recognition_requests_visible_to(request.user)
         .filter(status=status)
         .select_related("teacher__school")
         .order_by("created_at")
@@ -79,7 +73,9 @@ def recognition_review(request, pk: int):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     req = get_object_or_404(
-        _visible_requests(request.user).select_related("teacher__school", "record"),
+        selectors.recognition_requests_visible_to(request.user).select_related(
+            "teacher__school", "record"
+        ),
         pk=pk,
     )
     form = DecisionForm(request.POST or None, initial={"hours": req.hours_claimed})
@@ -153,7 +149,12 @@ def recognition_evidence(request, pk: int):
     """The evidence file, for its teacher and the administrators of her school only."""
     req = get_object_or_404(RecognitionRequest, pk=pk)
     own = req.teacher.user_id == request.user.pk
-    if not own and not _visible_requests(request.user).filter(pk=pk).exists():
+    if (
+        not own
+        and not selectors.recognition_requests_visible_to(request.user)
+        .filter(pk=pk)
+        .exists()
+    ):
         raise PermissionDenied
     return FileResponse(
         req.evidence.open("rb"), as_attachment=True, filename=req.evidence_name

@@ -452,3 +452,36 @@ def reviews_waiting_for(user) -> int:
     return EvidenceReview.objects.filter(
         reviewer=user, status=EvidenceReview.Status.REQUESTED
     ).count()
+
+
+def evidence_of(teacher):
+    """Her evidence, with indicators and reviews, for the evidence page."""
+    return Evidence.objects.filter(teacher=teacher).prefetch_related(
+        "indicators", "reviews__reviewer"
+    )
+
+
+def evidence_visible_to(user, evidence) -> bool:
+    """Whether `user` may open the piece's file: its owner, a reviewer asked
+    about it, or someone who sees its teacher."""
+    from cms.accounts import scoping
+
+    if evidence.teacher.user_id == user.pk:
+        return True
+    if EvidenceReview.objects.filter(evidence=evidence, reviewer=user).exists():
+        return True
+    return scoping.teachers_visible_to(user).filter(pk=evidence.teacher_id).exists()
+
+
+def reviews_asked_of(user):
+    """The evidence reviews she has been asked for, waiting ones first."""
+    return (
+        EvidenceReview.objects.filter(reviewer=user)
+        .select_related("evidence__teacher__school")
+        .order_by("status", "-requested_at")
+    )
+
+
+def portrait_views_of(teacher):
+    """Who viewed her portrait, for the view log."""
+    return PortraitView.objects.filter(teacher=teacher).select_related("viewer")

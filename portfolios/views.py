@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,7 @@ from cms.accounts.models import Role, RoleAssignment
 from cms.accounts.services import notify
 from training.selectors import current_instrument
 
-from . import selectors
+from . import selectors, services
 from .export import portrait_export_zip
 from .forms import DeletionForm, EvidenceForm, GoalForm, ShareForm
 from .models import (
@@ -159,9 +158,7 @@ def evidence_list(request):
         form.save_m2m()
         messages.success(request, _("成果已添加。"))
         return redirect("evidence_list")
-    items = Evidence.objects.filter(teacher=teacher).prefetch_related(
-        "indicators", "reviews__reviewer"
-    )
+    items = selectors.evidence_of(teacher)
     page = Paginator(items, 20).get_page(request.GET.get("page"))
     return render(
         request,
@@ -182,23 +179,7 @@ def evidence_request_review(request, pk):
     except (KeyError, ValueError):
         messages.error(request, _("请选择一位培训者或工作室主持人。"))
         return redirect("evidence_list")
-    try:
-        with transaction.atomic():
-            # Asking again someone who declined re-opens that request (one row
-            # per reviewer and piece, not a declined one and a new one).
-            reopened = EvidenceReview.objects.filter(
-                evidence=evidence,
-                reviewer=reviewer,
-                status=EvidenceReview.Status.DECLINED,
-            ).update(
-                status=EvidenceReview.Status.REQUESTED,
-                comment="",
-                reviewed_at=None,
-                requested_at=timezone.now(),
-            )
-            if not reopened:
-                EvidenceReview.objects.create(evidence=evidence, reviewer=reviewer)
-    except IntegrityError:
+    if not services.evidence_review_request(evidence=evidence, reviewer=reviewer):
         messages.info(request, _("已经请这位老师评价过这份成果，正在等待评价。"))
         return redirect("evidence_list")
     notify(
@@ -214,18 +195,10 @@ def evidence_request_review(request, pk):
     return redirect("evidence_list")
 
 
-def _evidence_visible(user, evidence) -> bool:
-    if evidence.teacher.user_id == user.pk:
-        return True
-    if EvidenceReview.objects.filter(evidence=evidence, reviewer=user).exists():
-        return True
-    return scoping.teachers_visible_to(user).filter(pk=evidence.teacher_id).exists()
-
-
 @login_required
 def evidence_file(request, pk):
     evidence = get_object_or_404(Evidence.objects.select_related("teacher"), pk=pk)
-    if not evidence.file or not _evidence_visible(request.user, evidence):
+    if not evidence.file or not selectors.evidence_visible_to(request.user, evidence):
         raise Http404
     return FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name
@@ -234,11 +207,7 @@ def evidence_file(request, pk):
 
 @login_required
 def review_queue(request):
-    reviews = (
-        EvidenceReview.objects.filter(reviewer=request.user)
-        .select_related("evidence__teacher__school")
-        .order_by("status", "-requested_at")
-    )
+    reviews = selectors.reviews_asked_of(request.user)
     page = Paginator(reviews, 30).get_page(request.GET.get("page"))
     return render(request, "portfolios/review_queue.html", {"page": page})
 
@@ -402,7 +371,7 @@ def shared_portrait(request, token):
 @teacher_required
 def view_log(request):
     teacher = request.teacher
-    views = PortraitView.objects.filter(teacher=teacher).select_related("viewer")
+    views = selectors.portrait_views_of(teacher)
     page = Paginator(views, 50).get_page(request.GET.get("page"))
     return render(request, "portfolios/view_log.html", {"page": page})
 

@@ -388,3 +388,37 @@ def studios_led_by(user, *, now) -> list[StudioPage]:
             ).order_by("starts_at")[:5]
         )
     return studios
+
+
+def studio_members(studio: StudioPage) -> QuerySet[Membership]:
+    """The studio's members page: applications waiting first, then current
+    members by role, then the rest."""
+    return (
+        Membership.objects.filter(studio=studio)
+        .select_related("teacher__school")
+        .order_by(
+            # Applications waiting first, then current members by role, then the rest.
+            Case(
+                When(status=Membership.Status.APPLIED, then=0),
+                When(status=Membership.Status.ACTIVE, then=1),
+                When(status=Membership.Status.ENDED, then=2),
+                default=3,
+            ),
+            Case(
+                When(role=Membership.Role.LEADER, then=0),
+                When(role=Membership.Role.BACKBONE, then=1),
+                default=2,
+            ),
+            "created_at",
+        )
+    )
+
+
+def studio_of(page) -> StudioPage | None:
+    """The studio a page (an article, a resource) belongs to."""
+    return StudioPage.objects.ancestor_of(page).first()
+
+
+def registration_of(*, activity: Activity, teacher) -> Registration | None:
+    """Her registration for the activity, or None."""
+    return Registration.objects.filter(activity=activity, teacher=teacher).first()

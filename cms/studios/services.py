@@ -4,6 +4,7 @@ check in, and get credited (once per teacher and activity)."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from .models import (
     Registration,
     StudioIndexPage,
     StudioPage,
+    StudioResourcePage,
     StudioReviewTask,
 )
 
@@ -286,3 +288,9 @@ def credit_if_due(registration) -> bool:
         Registration.objects.filter(pk=registration.pk).update(credited=True)
         registration.credited = True
     return True
+
+
+def resource_download_count(page: StudioResourcePage) -> None:
+    """Count one download of a live resource (in the database, so two at once
+    both count)."""
+    StudioResourcePage.objects.filter(pk=page.pk).update(downloads=F("downloads") + 1)

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, F, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from cms.shared.uploads import artefact_validate
 from training.framework import FRAMEWORK_CODE
 from training.selectors import indicators
 
-from . import services
+from . import selectors, services
 from .models import (
     Activity,
     ArticleKind,
@@ -101,25 +100,7 @@ def members(request, pk):
                 _("%(name)s 已结业。") % {"name": membership.teacher.real_name},
             )
         return redirect("studio_members", pk=studio.pk)
-    rows = (
-        Membership.objects.filter(studio=studio)
-        .select_related("teacher__school")
-        .order_by(
-            # Applications waiting first, then current members by role, then the rest.
-            Case(
-                When(status=Membership.Status.APPLIED, then=0),
-                When(status=Membership.Status.ACTIVE, then=1),
-                When(status=Membership.Status.ENDED, then=2),
-                default=3,
-            ),
-            Case(
-                When(role=Membership.Role.LEADER, then=0),
-                When(role=Membership.Role.BACKBONE, then=1),
-                default=2,
-            ),
-            "created_at",
-        )
-    )
+    rows = selectors.studio_members(studio)
     return render(
         request,
         "studios/members.html",
@@ -300,7 +281,7 @@ def review(request, state_id):
         {
             "state": state,
             "page": draft,
-            "studio": StudioPage.objects.ancestor_of(page).first(),
+            "studio": selectors.studio_of(page),
             "error": error,
         },
         status=400 if error else 200,
@@ -309,13 +290,11 @@ def review(request, state_id):
 
 def resource_download(request, pk):
     page = get_object_or_404(StudioResourcePage, pk=pk)
-    studio = StudioPage.objects.ancestor_of(page).first()
+    studio = selectors.studio_of(page)
     if not page.live and not services.is_editor(request.user, studio):
         raise Http404
     if page.live:
-        StudioResourcePage.objects.filter(pk=page.pk).update(
-            downloads=F("downloads") + 1
-        )
+        services.resource_download_count(page)
     return FileResponse(
         page.file.open("rb"), as_attachment=True, filename=page.file_name
     )
@@ -409,7 +388,7 @@ def activity(request, pk):
         else None
     )
     registration = (
-        Registration.objects.filter(activity=activity, teacher=teacher).first()
+        selectors.registration_of(activity=activity, teacher=teacher)
         if teacher
         else None
     )

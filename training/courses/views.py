@@ -30,8 +30,6 @@ from .models import (
     CourseSession,
     Enrolment,
     LessonKind,
-    LessonProgress,
-    SessionRegistration,
     Submission,
 )
 
@@ -79,15 +77,11 @@ def lesson(request, pk, lesson_pk):
     if request.method == "POST":
         services.lesson_complete(enrolment=enrolment, lesson=lesson)
         messages.success(request, _("已记录：本课时学完。"))
-        following = (
-            CourseLesson.objects.filter(course_id=pk, sort_order__gt=lesson.sort_order)
-            .order_by("sort_order")
-            .first()
-        )
+        following = selectors.lesson_following(lesson)
         if following is not None:
             return redirect("course_lesson", pk=pk, lesson_pk=following.pk)
         return redirect(enrolment.course.url)
-    progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
+    progress = selectors.lesson_progress(enrolment=enrolment, lesson=lesson)
     lessons = list(enrolment.course.lessons.all())
     position = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
     return render(
@@ -178,7 +172,7 @@ def assignment(request, pk):
     course = enrolment.course
     if not course.require_assignment:
         raise Http404
-    submission = Submission.objects.filter(enrolment=enrolment).first()
+    submission = selectors.submission_of(enrolment)
     form = AssignmentForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -257,9 +251,7 @@ def session_check_in(request, pk):
     code = request.POST.get("code", request.GET.get("code", ""))
     error = ""
     # Opening the page again shows that she is already checked in.
-    registration = SessionRegistration.objects.filter(
-        session=session, teacher=teacher, checked_in_at__isnull=False
-    ).first()
+    registration = selectors.session_checked_in(session=session, teacher=teacher)
     if request.method == "POST" and registration is None:
         try:
             registration = services.session_check_in(
