@@ -24,7 +24,7 @@ def test_portrait_page_shows_profile_credits_credentials_and_timeline(
 ):
     client.force_login(lin.user)
     client.get(reverse("my_portrait"))  # warm up first: one-off per-process queries
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(32):
         response = client.get(reverse("my_portrait"))
     html = response.content.decode()
     assert "<svg" in html  # radar

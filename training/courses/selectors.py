@@ -651,3 +651,14 @@ def sessions_soon(*, courses, now) -> list[CourseSession]:
         .select_related("course")
         .order_by("starts_at")[:10]
     )
+
+
+def courses_taken_among(*, teacher_id: int, course_ids) -> set[int]:
+    """Which of these courses the teacher takes or took (any enrolment)."""
+    if not course_ids:
+        return set()
+    return set(
+        Enrolment.objects.filter(
+            teacher_id=teacher_id, course_id__in=list(course_ids)
+        ).values_list("course_id", flat=True)
+    )
