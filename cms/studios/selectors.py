@@ -234,6 +234,17 @@ def activities_for_indicators(
     )
 
 
+def activities_registered_among(*, teacher_id: int, activity_ids) -> set[int]:
+    """Which of these activities the teacher has a registration for (any)."""
+    if not activity_ids:
+        return set()
+    return set(
+        Registration.objects.filter(
+            teacher_id=teacher_id, activity_id__in=list(activity_ids)
+        ).values_list("activity_id", flat=True)
+    )
+
+
 def published_pages_for_indicators(
     *, indicator_ids: list[int], per_kind: int = 2
 ) -> list:

@@ -24,7 +24,7 @@ def test_portrait_page_shows_profile_credits_credentials_and_timeline(
 ):
     client.force_login(lin.user)
     client.get(reverse("my_portrait"))  # warm up first: one-off per-process queries
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(32):
         response = client.get(reverse("my_portrait"))
     html = response.content.decode()
     assert "<svg" in html  # radar
@@ -66,6 +66,9 @@ def test_page_queries_do_not_grow_with_her_history(
 
     with override_settings(ASSESSMENT_RETAKE_DAYS=0):
         assess(lin)
+    # Warm up again: her new weakest indicators are a new set whose
+    # recommendation candidates are computed once for everyone, then cached.
+    client.get(reverse("my_portrait"))
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("my_portrait"))
     assert len(after.captured_queries) <= len(before.captured_queries)

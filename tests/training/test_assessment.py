@@ -267,7 +267,7 @@ class TestReport:
         client.get(
             reverse("assessment_result", args=[result.pk])
         )  # warm up first: one-off per-process queries
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(10):
             response = client.get(reverse("assessment_result", args=[result.pk]))
         html = response.content.decode()
         assert [w["code"] for w in response.context["weakest"]] == [

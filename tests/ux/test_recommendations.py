@@ -133,3 +133,62 @@ def test_a_studio_article_in_a_private_section_is_not_recommended(
     section = html.split('class="recommendations"')[1].split("</ul>")[0]
     assert "公开工作室的学情分析资源" in section
     assert "内部工作室的学情分析资源" not in html
+
+
+def _recommended_titles(client, result) -> list[str]:
+    html = client.get(reverse("assessment_result", args=[result.pk])).content.decode()
+    if 'class="recommendations"' not in html:
+        return []
+    section = html.split('class="recommendations"')[1].split("</ul>")[0]
+    return re.findall(r"<a [^>]*>([^<]+)</a>", section)
+
+
+def test_cached_recommendations_follow_publishing_and_her_enrolment_at_once(
+    client, weak_report
+):
+    """The candidates are cached for everyone (issue 16): a course published
+    after the report was first shown is recommended on the next view, one
+    unpublished is gone on the next view, and one she enrols in is no longer
+    offered to her."""
+    from training.courses.services import course_enrol
+
+    teacher, result, weak = weak_report
+    client.force_login(teacher.user)
+    first = make_course(title="课堂数据的可视化解读", indicators=[weak.code])
+    assert any("课堂数据的可视化解读" in t for t in _recommended_titles(client, result))
+
+    second = make_course(title="学情诊断与精准反馈", indicators=[weak.code])
+    assert any("学情诊断与精准反馈" in t for t in _recommended_titles(client, result))
+
+    second.unpublish()
+    titles = _recommended_titles(client, result)
+    assert not any("学情诊断与精准反馈" in t for t in titles), titles
+    assert any("课堂数据的可视化解读" in t for t in titles)
+
+    course_enrol(course=first, teacher=teacher)
+    titles = _recommended_titles(client, result)
+    assert not any("课堂数据的可视化解读" in t for t in titles), titles
+
+
+def test_cached_recommendations_equal_those_computed_afresh(district_tree, weak_report):
+    """With more courses than the cache keeps spare, and a teacher enrolled in
+    most of them, the cached answer is still exactly the fresh one."""
+    from training.courses.services import course_enrol
+    from training.recommendations import selectors as rec
+
+    teacher, result, weak = weak_report
+    courses = [
+        make_course(title=f"数据分析课程{n:02d}", indicators=[weak.code])
+        for n in range(rec.SPARE + 6)
+    ]
+    for ids, who in (([weak.pk], None), ([weak.pk], teacher.pk)):
+        assert rec.recommendations_for(
+            indicator_ids=ids, teacher_id=who
+        ) == rec._compute(indicator_ids=ids, teacher_id=who)
+    for course in courses[: rec.SPARE + 2]:
+        course_enrol(course=course, teacher=teacher)
+    fresh = rec._compute(indicator_ids=[weak.pk], teacher_id=teacher.pk)
+    assert [r.title for r in fresh][:4] == [c.title for c in courses[rec.SPARE + 2 :]]
+    assert (
+        rec.recommendations_for(indicator_ids=[weak.pk], teacher_id=teacher.pk) == fresh
+    )

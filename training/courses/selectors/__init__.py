@@ -36,6 +36,7 @@ from .grading import (
 )
 from .learning import (
     LearningFilters,
+    courses_taken_among,
     enrolments_for_teachers,
     learning_events,
     lesson_counts,
@@ -65,6 +66,7 @@ __all__ = [
     "courses_for_indicators",
     "courses_graded_by",
     "courses_published",
+    "courses_taken_among",
     "enrolments_for_teachers",
     "grading_queue",
     "learning_events",

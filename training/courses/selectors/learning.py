@@ -172,3 +172,14 @@ def session_checked_in(*, session, teacher) -> SessionRegistration | None:
     return SessionRegistration.objects.filter(
         session=session, teacher=teacher, checked_in_at__isnull=False
     ).first()
+
+
+def courses_taken_among(*, teacher_id: int, course_ids) -> set[int]:
+    """Which of these courses the teacher takes or took (any enrolment)."""
+    if not course_ids:
+        return set()
+    return set(
+        Enrolment.objects.filter(
+            teacher_id=teacher_id, course_id__in=list(course_ids)
+        ).values_list("course_id", flat=True)
+    )
