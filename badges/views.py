@@ -342,26 +342,40 @@ def parse_credential(raw: bytes | str):
     return document
 
 
+def _throttled(request, template: str, context: dict):
+    """The 429 page when this client has verified too much lately, else None
+    (the verify page and the import of credentials from elsewhere share it)."""
+    allowed, retry_after = ratelimit.allow("credential_verify", request)
+    if allowed:
+        return None
+    context["error"] = ratelimit.message(retry_after)
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _posted_credential(request, context: dict) -> bytes:
+    """The credential a form posted, as a file or pasted, as bytes within the
+    upload limit (BadInput otherwise); what was pasted goes back on the form."""
+    upload = request.FILES.get("file")
+    if upload is not None:
+        if upload.size > MAX_UPLOAD:
+            raise BadInput(_("文件超过 2 MB，不像是一份证书。"))
+        return upload.read()
+    text = request.POST.get("credential", "")
+    context["pasted"] = text[:MAX_UPLOAD]
+    return text.encode("utf-8")
+
+
 @require_http_methods(["GET", "POST"])
 def verify_page(request):
     context = {}
     if request.method == "POST":
-        allowed, retry_after = ratelimit.allow("credential_verify", request)
-        if not allowed:
-            context["error"] = ratelimit.message(retry_after)
-            response = render(request, "badges/verify.html", context, status=429)
-            response["Retry-After"] = str(retry_after)
-            return response
-        upload = request.FILES.get("file")
+        throttled = _throttled(request, "badges/verify.html", context)
+        if throttled:
+            return throttled
         try:
-            if upload is not None:
-                if upload.size > MAX_UPLOAD:
-                    raise BadInput(_("文件超过 2 MB，不像是一份证书。"))
-                raw = upload.read()
-            else:
-                raw = request.POST.get("credential", "")
-                context["pasted"] = raw[:MAX_UPLOAD]
-            document = parse_credential(raw)
+            document = parse_credential(_posted_credential(request, context))
         except BadInput as exc:
             context["error"] = str(exc)
         else:
@@ -562,24 +576,11 @@ def outside_import(request):
 
     context = {}
     if request.method == "POST":
-        allowed, retry_after = ratelimit.allow("credential_verify", request)
-        if not allowed:
-            context["error"] = ratelimit.message(retry_after)
-            response = render(
-                request, "badges/outside_import.html", context, status=429
-            )
-            response["Retry-After"] = str(retry_after)
-            return response
-        upload = request.FILES.get("file")
+        throttled = _throttled(request, "badges/outside_import.html", context)
+        if throttled:
+            return throttled
         try:
-            if upload is not None:
-                if upload.size > MAX_UPLOAD:
-                    raise BadInput(_("文件超过 2 MB，不像是一份证书。"))
-                raw = upload.read()
-            else:
-                text = request.POST.get("credential", "")
-                context["pasted"] = text[:MAX_UPLOAD]
-                raw = text.encode("utf-8")
+            raw = _posted_credential(request, context)
             document = parse_credential(raw)
             outside = outside_credential_import(
                 teacher=request.teacher, document=document, raw=raw
@@ -590,11 +591,17 @@ def outside_import(request):
             context["error"] = str(exc)
             context["report"] = exc.extra.get("report")
         else:
-            messages.success(
-                request,
-                _("证书已核验并提交认定：%(n)s 项成果，学校人事管理员审核后记入学分。")
-                % {"n": outside.requests.count()},
-            )
+            requests = list(outside.requests.values_list("status", flat=True))
+            credited = requests.count("approved")
+            if credited == len(requests):
+                message = _("证书已核验：%(n)s 项成果已按本地区规则直接记入学分。") % {
+                    "n": credited
+                }
+            else:
+                message = _(
+                    "证书已核验并提交认定：%(n)s 项成果，学校人事管理员审核后记入学分。"
+                ) % {"n": len(requests)}
+            messages.success(request, message)
             return redirect("outside_detail", pk=outside.pk)
     return render(
         request,

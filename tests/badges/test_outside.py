@@ -569,6 +569,9 @@ def test_where_the_rules_say_so_a_recognised_issuer_is_credited_at_once(
     province.trust()
     response = upload(client, teacher, province.badge(30, credits=2, status_index=4730))
     assert response.status_code == 302
+    # She is told it is credited, not that HR will review it.
+    html = page(client, teacher.user, response["Location"])
+    assert "1 项成果已按本地区规则直接记入学分" in html
     req = RecognitionRequest.objects.get(teacher=teacher)
     assert req.status == "approved" and req.reviewer is None
     record = CreditRecord.objects.get(teacher=teacher)
