@@ -506,6 +506,12 @@ def main() -> int:
         "(pyinstrument HTML, or cProfile .prof when pyinstrument is missing)",
     )
     parser.add_argument("--no-cpu", action="store_true", help="skip the CPU column")
+    parser.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="only the CPU ms and SQL columns (no load, no jobs): quick to "
+        "compare one change with the next",
+    )
     parser.add_argument("--no-jobs", action="store_true", help="pages only")
     parser.add_argument(
         "--nodes",
@@ -561,6 +567,8 @@ def main() -> int:
             run_scenario=run_scenario,
             wait_until_up=wait_until_up,
         )
+    if args.cpu_only:
+        return cpu_only(env, scenarios, problems, cookies, credentials, args, scale)
     port = free_port()
     server = subprocess.Popen(
         [
@@ -700,6 +708,35 @@ def main() -> int:
         print(f"{len(failed)} failed: " + "; ".join(failed))
         return 1
     return 0
+
+
+def cpu_only(env, scenarios, problems, cookies, credentials, args, scale) -> int:
+    """`--cpu-only`: each page's CPU ms per request and SQL queries, one
+    process, no load."""
+    runnable = [s for s in scenarios if s.name not in problems]
+    cpu = measure_cpu(
+        env,
+        runnable,
+        cookies,
+        credentials,
+        args.cpu_requests or scale["cpu_requests"],
+        args.profile,
+    )
+    print(f"{'scenario':46} {'SQL':>4} {'CPU ms':>8}  (budget)")
+    failed = list(problems)
+    for s in scenarios:
+        got = cpu["scenarios"].get(s.name) or {"problem": problems.get(s.name)}
+        budget = 25 if s.budget_ms >= 300 else 10
+        if got.get("problem"):
+            failed.append(s.name)
+            print(f"{s.name[:46]:46} FAILED: {got['problem']}")
+            continue
+        print(
+            f"{s.name[:46]:46} {got.get('queries') or 0:>4} "
+            f"{got['cpu_ms_median']:>8}  ({budget})"
+        )
+    print("trivial view, CPU ms: " + ", ".join(str(v) for v in cpu["baseline_ms"]))
+    return 1 if failed else 0
 
 
 def _script_json(env: dict, *args: str) -> tuple[dict | None, str]:

@@ -75,16 +75,20 @@ def measure(scenario, requests: int) -> dict:
         if problem:
             return {"problem": problem, "cpu_ms_median": None, "cpu_ms_all": []}
     samples = []
+    queries = []
     problem = ""
     for n in range(requests):
         started = time.process_time()
         response = _request(client, scenario, n)
         samples.append((time.process_time() - started) * 1000)
+        if response.has_header("X-Query-Count"):
+            queries.append(int(response["X-Query-Count"]))
         problem = problem or _problem(scenario, response)
     return {
         "problem": problem,
         "cpu_ms_median": round(statistics.median(samples), 2),
         "cpu_ms_all": [round(s, 2) for s in samples],
+        "queries": max(queries) if queries else None,
     }
 
 
@@ -114,6 +118,10 @@ def profile(scenario, requests: int, directory: Path, number: int) -> str:
     profiler.stop()
     path = directory / f"{slug}.html"
     path.write_text(profiler.output_html(), encoding="utf-8")
+    # The same profile as text, to read in a terminal.
+    (directory / f"{slug}.txt").write_text(
+        profiler.output_text(unicode=True, show_all=False), encoding="utf-8"
+    )
     return str(path)
 
 
