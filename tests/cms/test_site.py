@@ -75,3 +75,43 @@ def test_unknown_page_is_a_chinese_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def _nav(html: str) -> str:
+    start = html.index('<nav class="site-nav"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_navigation_follows_roles_and_language_at_once(client, settings):
+    """The navigation is rendered once per kind of visitor and reused; a role
+    granted, a profile removed or a language switched shows on the next page."""
+    settings.MFA_REQUIRED_FOR_ADMINS = False
+    teacher = TeacherFactory()
+    grant(teacher.user, Role.TEACHER)
+    client.force_login(teacher.user)
+    nav = _nav(client.get(reverse("dashboard")).content.decode())
+    assert "我的画像" in nav and "教师管理" not in nav and "作业批改" not in nav
+
+    grant(teacher.user, Role.TRAINER)
+    nav = _nav(client.get(reverse("dashboard")).content.decode())
+    assert "作业批改" in nav and "我的画像" in nav
+
+    grant(teacher.user, Role.HR, teacher.school)
+    nav = _nav(client.get(reverse("dashboard")).content.decode())
+    assert "教师管理" in nav and "驾驶舱" in nav
+
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    nav = _nav(client.get(reverse("dashboard")).content.decode())
+    assert "我的画像" not in nav and "教师管理" not in nav
+    assert "My portrait" in nav
+
+    # Another visitor, without a teacher profile or roles, in Chinese.
+    other = UserFactory()
+    client.force_login(other)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    nav = _nav(client.get(reverse("dashboard")).content.decode())
+    assert "工作台" in nav and "我的画像" not in nav and "教师管理" not in nav
+
+    client.logout()
+    nav = _nav(client.get("/").content.decode())
+    assert "工作台" not in nav and "课程" in nav
