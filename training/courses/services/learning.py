@@ -61,12 +61,20 @@ def course_enrol(*, course: CoursePage, teacher: TeacherProfile) -> Enrolment:
 # Lessons
 
 
-def _progress(enrolment: Enrolment, lesson: CourseLesson) -> LessonProgress:
+def _progress(
+    enrolment: Enrolment, lesson: CourseLesson, *, lock: bool = False
+) -> LessonProgress:
+    """Her progress on the lesson, made if missing; with `lock`, its row is
+    locked until the transaction ends (one query for both)."""
     if lesson.course_id != enrolment.course_id:
         raise NotAllowed(_("该课时不属于这门课程。"))
-    progress, _created = LessonProgress.objects.get_or_create(
-        enrolment=enrolment, lesson=lesson
+    rows = (
+        LessonProgress.objects.select_for_update() if lock else LessonProgress.objects
     )
+    progress, _created = rows.get_or_create(enrolment=enrolment, lesson=lesson)
+    # Already in hand: saving the progress need not read the enrolment again
+    # (the page cache asks which course it belongs to).
+    progress.enrolment = enrolment
     return progress
 
 
@@ -109,8 +117,7 @@ def video_progress_report(
         raise NotAllowed(_("播放位置无效。"))
     now = timezone.now()
     with transaction.atomic():
-        progress = _progress(enrolment, lesson)
-        progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+        progress = _progress(enrolment, lesson, lock=True)
         position = max(0, min(int(position), lesson.duration_seconds))
         if progress.last_report_at is None:
             reachable = PLAYBACK_SLACK_SECONDS
