@@ -170,6 +170,8 @@ PER_USER = {
 SHARED_FOR_TEACHERS = {
     ("badges", "issuer"),
     ("badges", "achievementdefinition"),
+    ("training", "instrument"),
+    ("training", "instrumentitem"),
 }
 FRAGMENT_PREFIX = "fragment:"
 
