@@ -72,3 +72,5 @@ def test_language_switch_shows_the_report_in_that_language(client, result):
     assert "总体水平" in _report(client, result)
     client.cookies["django_language"] = "en"
     assert "总体水平" not in _report(client, result)
+    del client.cookies["django_language"]
+    assert "总体水平" in _report(client, result)
