@@ -14,6 +14,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cms.shared.pagecache import TeacherDataQuerySet
+
 STATUS_LIST_SIZE = 131_072  # entries per list: the minimum the spec allows
 
 
@@ -230,6 +232,9 @@ class IssuedCredential(models.Model):
     )
     revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("已签发证书")
         verbose_name_plural = _("已签发证书")
@@ -284,6 +289,9 @@ class Endorsement(models.Model):
         related_name="+",
     )
     revoke_reason = models.CharField(_("撤回原因"), max_length=200, blank=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("背书")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.shared.pagecache import TeacherDataQuerySet
 from cms.shared.storage import private_storage
 
 from . import data
@@ -142,6 +143,9 @@ class CreditRecord(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("学分记录")
         verbose_name_plural = _("学分记录")
@@ -190,6 +194,9 @@ class Transcript(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("学时证明")
@@ -265,6 +272,9 @@ class RecognitionRequest(models.Model):
         help_text=_("签发方未经本平台认可，或有检查未能完成。"),
     )
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("学分认定申请")
         verbose_name_plural = _("学分认定申请")
@@ -314,6 +324,9 @@ class OutsideCredential(models.Model):
     verification = models.JSONField(default=dict)
     document = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("校外证书")
@@ -380,6 +393,9 @@ class CreditYearTotal(models.Model):
     year = models.PositiveSmallIntegerField()
     hours = models.DecimalField(max_digits=8, decimal_places=1, default=0)
     credits = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.shared.pagecache import TeacherDataQuerySet
 from cms.shared.storage import private_storage
 
 
@@ -64,6 +65,9 @@ class Goal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     achieved_at = models.DateTimeField(null=True, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_on", "id"]
 
@@ -98,6 +102,9 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -127,6 +134,9 @@ class EvidenceReview(models.Model):
     comment = models.TextField(_("评语"), blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -161,6 +171,9 @@ class ShareLink(models.Model):
     sections = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -214,6 +227,9 @@ class DeletionRequest(models.Model):
     )
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("数据删除申请")

@@ -12,7 +12,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,6 +22,7 @@ from cms.accounts import scoping
 from cms.accounts.guards import teacher_of, teacher_required
 from cms.accounts.models import Role, RoleAssignment
 from cms.accounts.services import notify
+from cms.shared import pagecache
 from training.selectors import current_instrument
 
 from . import selectors, services
@@ -39,8 +42,28 @@ from .models import (
 @teacher_required
 def my_portrait(request):
     teacher = request.teacher
-    data = selectors.portrait_data(teacher)
     compare = None
+    if not (request.GET.get("a") and request.GET.get("b")):
+        # Her page without a comparison is a pure function of her data: kept
+        # rendered until any of it changes (cms/shared/pagecache.py).
+        body = pagecache.fragment(
+            ("portrait", teacher.pk),
+            pagecache.teacher_pages_dependencies(teacher),
+            lambda: render_to_string(
+                "portfolios/_portrait_body.html",
+                {
+                    **selectors.portrait_data(teacher),
+                    "own": True,
+                    "all_sections": SECTIONS,
+                },
+            ),
+        )
+        return render(
+            request,
+            "portfolios/portrait.html",
+            {"own": True, "teacher": teacher, "body": mark_safe(body)},  # noqa: S308
+        )
+    data = selectors.portrait_data(teacher)
     if request.GET.get("a") and request.GET.get("b"):
         try:
             compare = selectors.results_compare(

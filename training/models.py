@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cms.shared.pagecache import TeacherDataQuerySet
+
 
 class Framework(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -172,6 +174,9 @@ class AssessmentAttempt(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("测评作答")
         verbose_name_plural = _("测评作答")
@@ -233,6 +238,9 @@ class AssessmentResult(models.Model):
     submitted_at = models.DateTimeField()
     # The teacher's most recent result: what organisation views count.
     is_latest = models.BooleanField(default=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("测评结果")

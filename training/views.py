@@ -8,12 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cms.accounts.guards import teacher_of, teacher_required
+from cms.shared import pagecache
 from cms.shared.pagecache import cacheable
 from cms.shared.radar import radar_svg
 
@@ -248,20 +251,35 @@ def _own_result(request, pk: int) -> AssessmentResult:
 @login_required
 def assessment_result(request, pk: int):
     result = _own_result(request, pk)
-    report = selectors.result_report(result=result)
-    labels = [row["name"] for row in report["dimensions"]]
-    series = [[row["score"] for row in report["dimensions"]]]
-    names = [_("本次")]
-    if report["previous"]:
-        series.append([row["previous"] or 0 for row in report["dimensions"]])
-        names.append(_("上次"))
-    report["radar"] = radar_svg(
-        labels=labels,
-        series=series,
-        series_names=names,
-        title=_("五个维度的水平雷达图"),
+
+    def body():
+        report = selectors.result_report(result=result)
+        labels = [row["name"] for row in report["dimensions"]]
+        series = [[row["score"] for row in report["dimensions"]]]
+        names = [_("本次")]
+        if report["previous"]:
+            series.append([row["previous"] or 0 for row in report["dimensions"]])
+            names.append(_("上次"))
+        report["radar"] = radar_svg(
+            labels=labels,
+            series=series,
+            series_names=names,
+            title=_("五个维度的水平雷达图"),
+        )
+        return render_to_string("training/_assessment_result_body.html", report)
+
+    # Her report is a pure function of her data and the framework: kept
+    # rendered until either changes (cms/shared/pagecache.py).
+    html = pagecache.fragment(
+        ("assessment-report", result.teacher_id, result.pk),
+        pagecache.teacher_pages_dependencies(result.teacher),
+        body,
     )
-    return render(request, "training/assessment_result.html", report)
+    return render(
+        request,
+        "training/assessment_result.html",
+        {"result": result, "body": mark_safe(html)},  # noqa: S308
+    )
 
 
 @login_required

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from cms.shared.pagecache import TeacherDataQuerySet
+
 
 class User(AbstractUser):
     """A login. Teachers sign in with their email; the username is internal."""
@@ -153,6 +155,9 @@ class TeacherProfile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("教师档案")
         verbose_name_plural = _("教师档案")
@@ -210,6 +215,9 @@ class RoleAssignment(models.Model):
         verbose_name=_("管辖范围"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("角色")

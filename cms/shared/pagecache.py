@@ -33,7 +33,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -121,6 +121,191 @@ def cached(key: str, dependency: str, compute, timeout: int = TIMEOUT):
 
 def course_changed(course_id) -> None:
     bump(f"course:{course_id}")
+
+
+# --- a teacher's own pages ---------------------------------------------------
+#
+# Signed-in pages are never cached whole (they carry CSRF tokens, nonces and
+# messages), but the part of a teacher's own page that is a pure function of
+# her data can be kept rendered (`fragment`). Such a fragment depends on
+# "content" (what everyone sees), "teacher:<her TeacherProfile pk>" (every row
+# of hers that her pages show) and "user:<her user pk>" (her roles and the use
+# of what she published). Saves and deletes bump these through the signals
+# below; updates and bulk inserts, which fire none, bump through
+# `TeacherDataQuerySet` (the manager of every model listed here).
+
+# Models whose rows a teacher's own pages show: the path from a row to the
+# pk of her TeacherProfile.
+PER_TEACHER = {
+    ("accounts", "teacherprofile"): "pk",
+    ("courses", "enrolment"): "teacher_id",
+    ("courses", "lessonprogress"): "enrolment__teacher_id",
+    ("courses", "quizattempt"): "enrolment__teacher_id",
+    ("courses", "submission"): "enrolment__teacher_id",
+    ("courses", "gradechange"): "submission__enrolment__teacher_id",
+    ("courses", "sessionregistration"): "teacher_id",
+    ("training", "assessmentattempt"): "teacher_id",
+    ("training", "assessmentresult"): "teacher_id",
+    ("credits", "creditrecord"): "teacher_id",
+    ("credits", "credityeartotal"): "teacher_id",
+    ("credits", "recognitionrequest"): "teacher_id",
+    ("credits", "outsidecredential"): "teacher_id",
+    ("credits", "transcript"): "teacher_id",
+    ("badges", "issuedcredential"): "teacher_id",
+    ("badges", "endorsement"): "credential__teacher_id",
+    ("portfolios", "goal"): "teacher_id",
+    ("portfolios", "evidence"): "teacher_id",
+    ("portfolios", "evidencereview"): "evidence__teacher_id",
+    ("portfolios", "sharelink"): "teacher_id",
+    ("portfolios", "deletionrequest"): "teacher_id",
+    ("studios", "membership"): "teacher_id",
+    ("studios", "registration"): "teacher_id",
+}
+# Models whose rows her pages show, by the pk of her user.
+PER_USER = {
+    ("accounts", "roleassignment"): "user_id",
+}
+# Models outside the public pages' apps whose rows her pages show for
+# everyone alike (issuers' and achievements' names).
+SHARED_FOR_TEACHERS = {
+    ("badges", "issuer"),
+    ("badges", "achievementdefinition"),
+    ("training", "instrument"),
+    ("training", "instrumentitem"),
+}
+FRAGMENT_PREFIX = "fragment:"
+
+
+def teacher_dependency(teacher_id) -> str:
+    return f"teacher:{teacher_id}"
+
+
+def user_dependency(user_id) -> str:
+    return f"user:{user_id}"
+
+
+def teacher_changed(*teacher_ids) -> None:
+    deps = {teacher_dependency(t) for t in teacher_ids if t is not None}
+    if deps:
+        bump(*deps)
+
+
+def user_changed(*user_ids) -> None:
+    deps = {user_dependency(u) for u in user_ids if u is not None}
+    if deps:
+        bump(*deps)
+
+
+def teacher_pages_dependencies(teacher) -> list[str]:
+    """What every fragment of her own pages depends on."""
+    return [CONTENT, teacher_dependency(teacher.pk), user_dependency(teacher.user_id)]
+
+
+def fragment(parts, dependencies, compute, timeout: int = TIMEOUT):
+    """`compute()` (a rendered fragment), kept while none of `dependencies`
+    has changed since it was computed. `parts` name the fragment (page, her
+    pk, ...); the language and today's date are part of the key too. One
+    round trip to Redis on a hit; while Redis is down, computed every time."""
+    from django.utils.translation import get_language
+
+    raw = "|".join(
+        [get_language() or "", timezone.localdate().isoformat()]
+        + [str(p) for p in parts]
+    ).encode()
+    key = FRAGMENT_PREFIX + hashlib.sha256(raw).hexdigest()
+    deps = list(dict.fromkeys(dependencies))
+    version_keys = [_version_key(d) for d in deps]
+    got = cache.get_many([key, *version_keys])
+    versions = tuple(got.get(k) for k in version_keys)
+    entry = got.get(key)
+    if entry is not None and None not in versions and entry[0] == versions:
+        return entry[1]
+    if None in versions:
+        made = _versions(set(deps))
+        versions = tuple(made[d] for d in deps)
+    # The versions as they were before computing: a change meanwhile makes
+    # what is stored stale at once, never stale for good.
+    value = compute()
+    if None not in versions:
+        if dbrouting.reads_from() == "replica":
+            timeout = min(timeout, settings.REPLICA_PAGE_CACHE_SECONDS)
+        cache.set(key, (versions, value), timeout)
+    return value
+
+
+def _walk(instance, path: str):
+    obj = instance
+    parts = path.split("__")
+    for part in parts[:-1]:
+        obj = getattr(obj, part)
+    return getattr(obj, parts[-1])
+
+
+def _teacher_rows_changed(label, instance) -> bool:
+    """Bump her versions for a saved or deleted row; False if `label` is not
+    one of hers."""
+    if label in PER_TEACHER:
+        try:
+            teacher_changed(_walk(instance, PER_TEACHER[label]))
+        except Exception:  # a related row already gone: invalidate everyone's
+            bump(CONTENT)
+        return True
+    if label in PER_USER:
+        user_changed(getattr(instance, PER_USER[label], None))
+        return True
+    if label in SHARED_FOR_TEACHERS:
+        bump(CONTENT)
+        return True
+    return False
+
+
+class TeacherDataQuerySet(models.QuerySet):
+    """The manager's queryset of a model in PER_TEACHER or PER_USER: updates
+    and bulk writes (which fire no signal) bump the versions of the teachers
+    whose rows they touch. An update reads those teachers first (one query)."""
+
+    def _dependency_ids(self, objs=None):
+        label = (self.model._meta.app_label, self.model._meta.model_name)
+        if label in PER_TEACHER:
+            path, changed = PER_TEACHER[label], teacher_changed
+        else:
+            path, changed = PER_USER[label], user_changed
+        if objs is not None:
+            ids = set()
+            for obj in objs:
+                try:
+                    ids.add(_walk(obj, path))
+                except Exception:
+                    return None, changed
+            return ids, changed
+        field = "pk" if path == "pk" else path.removesuffix("_id")
+        return set(self.values_list(field, flat=True).distinct()), changed
+
+    def update(self, **kwargs):
+        ids, changed = self._dependency_ids()
+        count = super().update(**kwargs)
+        if count:
+            changed(*ids)
+        return count
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        ids, changed = self._dependency_ids(objs)
+        changed(*ids) if ids is not None else bump(CONTENT)
+        return objs
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        ids, changed = self._dependency_ids(objs)
+        changed(*ids) if ids is not None else bump(CONTENT)
+        return count
+
+    bulk_update.alters_data = True
 
 
 def studio_dependency(studio_path: str) -> str:
@@ -276,6 +461,8 @@ class AnonymousPageCacheMiddleware:
 def _changed(sender, instance=None, **kwargs):
     meta = sender._meta
     label = (meta.app_label, meta.model_name)
+    if instance is not None:
+        _teacher_rows_changed(label, instance)
     if meta.app_label == "courses" and meta.model_name in PER_COURSE:
         path = PER_COURSE[meta.model_name]
         course_id = _course_id(instance, path) if path else None
@@ -305,6 +492,14 @@ def _course_id(instance, path: str):
 def _m2m_changed(sender, instance=None, **kwargs):
     if kwargs.get("action", "").startswith("post_"):
         _changed(type(instance), instance)
+        model = kwargs.get("model")
+        if model is not None and kwargs.get("reverse"):
+            # From the other side (an indicator's goals): her rows are in pk_set.
+            label = (model._meta.app_label, model._meta.model_name)
+            if label in PER_TEACHER or label in PER_USER:
+                rows = model._default_manager.filter(pk__in=kwargs.get("pk_set") or ())
+                ids, changed = TeacherDataQuerySet._dependency_ids(rows)
+                changed(*ids)
 
 
 def _content_changed(**kwargs):

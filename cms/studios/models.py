@@ -15,6 +15,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, Task, TaskState
 
 from cms.shared import attendance
+from cms.shared.pagecache import TeacherDataQuerySet
 from cms.shared.storage import private_storage
 
 
@@ -166,6 +167,8 @@ class StudioResourcePage(Page):
         )
         # The studio's home shows its resources' views.
         pagecache.bump(pagecache.studio_dependency(self.path[: -self.steplen]))
+        # Her portrait counts the views of what she published.
+        pagecache.user_changed(self.owner_id)
         return super().serve(request, *args, **kwargs)
 
 
@@ -283,6 +286,9 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         ordering = ["studio_id", "role", "created_at"]
         constraints = [
@@ -358,6 +364,9 @@ class Registration(models.Model):
         choices=[("pass", _("合格")), ("fail", _("不合格"))],
     )
     credited = models.BooleanField(default=False)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["registered_at"]

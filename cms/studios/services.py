@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site, Workflow, WorkflowPage, WorkflowTask
 
 from cms.accounts.services import notify
-from cms.shared import attendance
+from cms.shared import attendance, pagecache
 from cms.shared.errors import ApplicationError
 
 from .models import (
@@ -294,3 +294,5 @@ def resource_download_count(page: StudioResourcePage) -> None:
     """Count one download of a live resource (in the database, so two at once
     both count)."""
     StudioResourcePage.objects.filter(pk=page.pk).update(downloads=F("downloads") + 1)
+    # Her portrait counts the downloads of what she published.
+    pagecache.user_changed(page.owner_id)

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cms.shared import pagecache
 from portfolios.compute import portraits_recompute
 from portfolios.models import Evidence, EvidenceReview, Goal, Portrait
 from tests.factories import TeacherFactory
@@ -24,8 +25,11 @@ def test_portrait_page_shows_profile_credits_credentials_and_timeline(
 ):
     client.force_login(lin.user)
     client.get(reverse("my_portrait"))  # warm up first: one-off per-process queries
+    pagecache.teacher_changed(lin.pk)  # rendered afresh, not from the cache
     with django_assert_max_num_queries(32):
         response = client.get(reverse("my_portrait"))
+    with django_assert_max_num_queries(4):  # kept rendered until her data changes
+        assert client.get(reverse("my_portrait")).content.count(b"<section") == 7
     html = response.content.decode()
     assert "<svg" in html  # radar
     for heading in [
@@ -56,6 +60,7 @@ def test_page_queries_do_not_grow_with_her_history(
     from django.test.utils import CaptureQueriesContext
 
     client.get(reverse("my_portrait"))  # warm up first: one-off per-process queries
+    pagecache.teacher_changed(lin.pk)  # rendered afresh, not from the cache
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("my_portrait"))
     for n in range(15):
@@ -69,6 +74,7 @@ def test_page_queries_do_not_grow_with_her_history(
     # Warm up again: her new weakest indicators are a new set whose
     # recommendation candidates are computed once for everyone, then cached.
     client.get(reverse("my_portrait"))
+    pagecache.teacher_changed(lin.pk)
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("my_portrait"))
     assert len(after.captured_queries) <= len(before.captured_queries)

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.shared import pagecache
 from tests.factories import TeacherFactory, UserFactory
 from tests.factories.training import make_instrument
 from training import services
@@ -267,8 +268,12 @@ class TestReport:
         client.get(
             reverse("assessment_result", args=[result.pk])
         )  # warm up first: one-off per-process queries
+        pagecache.teacher_changed(teacher.pk)  # rendered afresh, not kept
         with django_assert_max_num_queries(10):
             response = client.get(reverse("assessment_result", args=[result.pk]))
+        with django_assert_max_num_queries(5):  # kept rendered: the same page
+            kept = client.get(reverse("assessment_result", args=[result.pk]))
+        assert "学情分析工具实操" in kept.content.decode()
         html = response.content.decode()
         assert [w["code"] for w in response.context["weakest"]] == [
             i.indicator.code for i in weak
@@ -477,6 +482,7 @@ class TestQueryBudgets:
             client.get(
                 reverse("assessment_result", args=[result.pk])
             )  # warm up first: one-off per-process queries
+            pagecache.teacher_changed(teacher.pk)  # rendered afresh, not kept
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(reverse("assessment_result", args=[result.pk]))
             assert response.status_code == 200

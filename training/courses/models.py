@@ -41,6 +41,7 @@ from wagtail.models import Orderable, Page
 
 from cms.accounts.models import CareerStage, GradeBand, Subject
 from cms.shared import attendance
+from cms.shared.pagecache import TeacherDataQuerySet
 from cms.shared.storage import private_storage
 from credits import data as credit_data
 from credits.selectors import category_choices
@@ -575,6 +576,9 @@ class Enrolment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     credit_record_id = models.BigIntegerField(null=True, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("选课")
         verbose_name_plural = _("选课")
@@ -600,6 +604,9 @@ class LessonProgress(models.Model):
     last_report_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -620,6 +627,9 @@ class QuizAttempt(models.Model):
     max_score = models.PositiveIntegerField()
     passed = models.BooleanField()
     submitted_at = models.DateTimeField(auto_now_add=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -671,6 +681,9 @@ class Submission(models.Model):
     )
     graded_at = models.DateTimeField(null=True, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("作业")
         verbose_name_plural = _("作业")
@@ -705,6 +718,9 @@ class GradeChange(models.Model):
     new_score = models.DecimalField(max_digits=6, decimal_places=1, null=True)
     note = models.CharField(max_length=200, blank=True)
 
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("成绩变更记录")
         verbose_name_plural = _("成绩变更记录")
@@ -725,6 +741,9 @@ class SessionRegistration(models.Model):
     )
     registered_at = models.DateTimeField(auto_now_add=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+
+    # Updates and bulk writes bump her pages' cached fragments.
+    objects = TeacherDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["registered_at"]
