@@ -9,15 +9,13 @@ import json
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cms.shared.pdf import cjk_font
+from cms.shared.pdf import cjk_font, qr_flowable
 
 COLUMNS = ["序号", "获得日期", "学习内容", "学习类型", "类别", "学时", "学分", "备注"]
 
@@ -28,28 +26,27 @@ def verify_url(transcript) -> str:
     )
 
 
+def _labels(choices) -> dict[str, str]:
+    """A choices class's labels in the active language, translated once per
+    transcript rather than once per row (as get_FOO_display would)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def _rows(progress):
+    from .models import CreditCategory, LearningKind
+
+    kinds, categories = _labels(LearningKind), _labels(CreditCategory)
     for n, r in enumerate(progress["records"], start=1):
         yield [
             n,
             r.earned_on.isoformat(),
             r.source_title,
-            r.get_kind_display(),
-            r.get_category_display(),
+            kinds.get(r.kind, r.kind),
+            categories.get(r.category, r.category),
             f"{r.hours}",
             f"{r.credits}",
             r.note,
         ]
-
-
-def _qr(url: str, size: float = 28 * mm) -> Drawing:
-    widget = QrCodeWidget(url, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(
-        size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0]
-    )
-    drawing.add(widget)
-    return drawing
 
 
 def transcript_pdf_render(*, transcript, progress) -> bytes:
@@ -75,7 +72,10 @@ def transcript_pdf_render(*, transcript, progress) -> bytes:
                         style,
                     ),
                 ],
-                [_qr(url), Paragraph(f"验证码 {transcript.code}", small)],
+                [
+                    qr_flowable(url, 28 * mm),
+                    Paragraph(f"验证码 {transcript.code}", small),
+                ],
             ]
         ],
         colWidths=[148 * mm, 34 * mm],
