@@ -50,8 +50,10 @@ def record_digest(record) -> str:
 # What `ledger_verify` reads per record, in this order: the record's values as
 # PostgreSQL renders them, the dates, times and decimals already as the text
 # `record_digest` hashes (the decimal columns have exactly the scale it
-# formats to, so their text is the same). Reading text saves building a
-# million datetimes and Decimals only to format them again.
+# formats to, so their text is the same; a date or time PostgreSQL holds but
+# Python cannot, such as infinity or a year BC, gives text no record was
+# hashed over). Reading text saves building a million datetimes and Decimals
+# only to format them again.
 VERIFY_SQL_COLUMNS = (
     "id",
     "seq",
@@ -67,10 +69,14 @@ VERIFY_SQL_COLUMNS = (
     "raw_hours::text",
     "hours::text",
     "credits::text",
-    "to_char(earned_on, 'YYYY-MM-DD')",
+    # A year BC would print as the same year AD: it is marked so as not to match.
+    "to_char(earned_on, 'YYYY-MM-DD')"
+    " || CASE WHEN earned_on < DATE '0001-01-01' THEN ' BC' ELSE '' END",
     "rule_set_id",
     "recorded_by_id",
-    "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    " || CASE WHEN recorded_at < TIMESTAMPTZ '0001-01-01 00:00:00+00'"
+    " THEN ' BC' ELSE '' END",
     "reverses_id",
     "note",
 )

@@ -225,6 +225,36 @@ class TestLedgerVerify:
         )
         self.verify_fails(r"seq 4 does not match its hash")
 
+    def test_the_same_day_a_year_bc(self, ledger):
+        # PostgreSQL would print both days alike; the walk must still see it.
+        tamper(
+            "UPDATE credits_creditrecord SET earned_on = make_date("
+            "-extract(year FROM earned_on)::int, extract(month FROM earned_on)::int,"
+            " extract(day FROM earned_on)::int) WHERE id = %s",
+            [ledger[2].pk],
+        )
+        self.verify_fails(r"seq 3 does not match its hash")
+
+    def test_recorded_at_the_same_moment_a_year_bc(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET recorded_at = make_timestamptz("
+            "-extract(year FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(month FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(day FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(hour FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(minute FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(second FROM recorded_at AT TIME ZONE 'UTC'), 'UTC') WHERE id = %s",
+            [ledger[1].pk],
+        )
+        self.verify_fails(r"seq 2 does not match its hash")
+
+    def test_earned_on_infinity(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET earned_on = 'infinity' WHERE id = %s",
+            [ledger[4].pk],
+        )
+        self.verify_fails(r"seq 5 does not match its hash")
+
     def test_changed_note(self, ledger):
         tamper(
             "UPDATE credits_creditrecord SET note = 'x' WHERE id = %s", [ledger[0].pk]
