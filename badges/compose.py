@@ -59,6 +59,17 @@ def default_achievement_slug(record) -> str:
     return f"{prefix}-{short}"
 
 
+def _display(record, field: str) -> str:
+    """What ``record.get_<field>_display()`` gives (the label of its value in
+    the active language, or the value itself when it has none), translating
+    one label rather than hashing every choice as Django's method does."""
+    value = getattr(record, field)
+    for choice, label in record._meta.get_field(field).flatchoices:
+        if choice == value:
+            return str(label)
+    return str(value)
+
+
 def achievement_for(record, definition=None) -> dict:
     """The Achievement for a record: from its AchievementDefinition when there
     is one (with indicator alignment), else derived from the record."""
@@ -73,7 +84,7 @@ def achievement_for(record, definition=None) -> dict:
     else:
         slug = default_achievement_slug(record)
         name = record.source_title
-        description = f"{record.get_kind_display()}·{record.get_category_display()}"
+        description = f"{_display(record, 'kind')}·{_display(record, 'category')}"
         narrative = f"完成“{record.source_title}”并经平台记入学分银行。"
         achievement_type = KIND_TO_ACHIEVEMENT_TYPE.get(record.kind, "Course")
         credits_available = None

@@ -5,19 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from cms.shared.pdf import cjk_font
+from cms.shared.pdf import cjk_font, qr_flowable
 
 COLUMNS = ["序号", "获得日期", "学习内容", "学习类型", "类别", "学时", "学分", "备注"]
 
@@ -28,28 +28,27 @@ def verify_url(transcript) -> str:
     )
 
 
+def _labels(choices) -> dict[str, str]:
+    """A choices class's labels in the active language, translated once per
+    transcript rather than once per row (as get_FOO_display would)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def _rows(progress):
+    from .models import CreditCategory, LearningKind
+
+    kinds, categories = _labels(LearningKind), _labels(CreditCategory)
     for n, r in enumerate(progress["records"], start=1):
         yield [
             n,
             r.earned_on.isoformat(),
             r.source_title,
-            r.get_kind_display(),
-            r.get_category_display(),
+            kinds.get(r.kind, r.kind),
+            categories.get(r.category, r.category),
             f"{r.hours}",
             f"{r.credits}",
             r.note,
         ]
-
-
-def _qr(url: str, size: float = 28 * mm) -> Drawing:
-    widget = QrCodeWidget(url, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(
-        size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0]
-    )
-    drawing.add(widget)
-    return drawing
 
 
 def transcript_pdf_render(*, transcript, progress) -> bytes:
@@ -66,8 +65,9 @@ def transcript_pdf_render(*, transcript, progress) -> bytes:
                     Paragraph("中小学教师继续教育学时证明", title),
                     Spacer(1, 3 * mm),
                     Paragraph(
-                        f"姓名：{teacher.real_name}　　工号：{teacher.staff_number}<br/>"
-                        f"单位：{teacher.school.name}<br/>"
+                        f"姓名：{escape(teacher.real_name)}　　"
+                        f"工号：{escape(teacher.staff_number)}<br/>"
+                        f"单位：{escape(teacher.school.name)}<br/>"
                         f"周期：{transcript.cycle_start}—{transcript.cycle_end} 年"
                         f"（要求 {progress['required']} 学时）<br/>"
                         f"合计：{transcript.total_hours} 学时，{transcript.total_credits} 学分，"
@@ -75,7 +75,10 @@ def transcript_pdf_render(*, transcript, progress) -> bytes:
                         style,
                     ),
                 ],
-                [_qr(url), Paragraph(f"验证码 {transcript.code}", small)],
+                [
+                    qr_flowable(url, 28 * mm),
+                    Paragraph(f"验证码 {transcript.code}", small),
+                ],
             ]
         ],
         colWidths=[148 * mm, 34 * mm],
@@ -83,28 +86,21 @@ def transcript_pdf_render(*, transcript, progress) -> bytes:
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story = [head, Spacer(1, 4 * mm)]
 
-    def cell(text: str, fits: int):
-        # Paragraphs wrap but cost time; short text goes in as a plain string.
-        return Paragraph(text, small) if len(text) > fits else text
+    widths = [10 * mm, 20 * mm, 58 * mm, 24 * mm, 20 * mm, 13 * mm, 13 * mm, 24 * mm]
+
+    def cell(text: str, column: int):
+        # Paragraphs wrap but cost time: text that fits its column on one line
+        # (after the cell's 6 pt left padding, and 2 pt to spare) goes in as a
+        # plain string.
+        if stringWidth(text, font, 8) <= widths[column] - 8:
+            return text
+        return Paragraph(escape(text), small)
 
     data = [COLUMNS] + [
-        [n, d, cell(title_, 13), cell(k, 5), c, h, cr, cell(note, 5)]
+        [n, d, cell(title_, 2), cell(k, 3), cell(c, 4), h, cr, cell(note, 7)]
         for n, d, title_, k, c, h, cr, note in _rows(progress)
     ]
-    table = Table(
-        data,
-        colWidths=[
-            10 * mm,
-            20 * mm,
-            58 * mm,
-            24 * mm,
-            20 * mm,
-            13 * mm,
-            13 * mm,
-            24 * mm,
-        ],
-        repeatRows=1,
-    )
+    table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -124,14 +120,14 @@ def transcript_pdf_render(*, transcript, progress) -> bytes:
     story.append(Paragraph(f"分类合计：{totals}", style))
     story.append(
         Paragraph(
-            f"出具单位：{settings.WAGTAIL_SITE_NAME}　出具时间："
+            f"出具单位：{escape(settings.WAGTAIL_SITE_NAME)}　出具时间："
             f"{timezone.localtime(transcript.issued_at):%Y-%m-%d %H:%M}",
             style,
         )
     )
     story.append(
         Paragraph(
-            f"扫描二维码或访问 {url} 输入验证码，可核验本证明与学分银行账本是否一致。",
+            f"扫描二维码或访问 {escape(url)} 输入验证码，可核验本证明与学分银行账本是否一致。",
             small,
         )
     )

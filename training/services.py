@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .framework import next_term_start, term_of
@@ -228,6 +228,24 @@ def answers_save(
     return len(rows)
 
 
+# In one round trip: claim the attempt (in progress -> submitted), and only
+# if that succeeded, take "latest" from the teacher's previous result and read
+# the answers. No row when the attempt was not in progress; one row of nulls
+# when it has no answers. Params: the submission time, the attempt id, the
+# teacher id. (The statuses are those of AssessmentAttempt.Status; the tests
+# of submitting fail if they change.)
+_CLAIM_AND_READ_ANSWERS = (
+    "WITH claimed AS ("
+    " UPDATE training_assessmentattempt SET status = 'submitted', submitted_at = %s"
+    " WHERE id = %s AND status = 'in_progress' RETURNING id),"
+    " previous AS ("
+    " UPDATE training_assessmentresult SET is_latest = false"
+    " WHERE teacher_id = %s AND is_latest AND EXISTS (SELECT 1 FROM claimed))"
+    " SELECT answer.item_id, answer.value FROM claimed"
+    " LEFT JOIN training_assessmentanswer answer ON answer.attempt_id = claimed.id"
+)
+
+
 def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
     """Score and close an attempt. Submitting again returns the same result.
 
@@ -240,16 +258,14 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
     so the caller's copy supplies them."""
     now = timezone.now()
     with transaction.atomic():
-        claimed = AssessmentAttempt.objects.filter(
-            pk=attempt.pk, status=AssessmentAttempt.Status.IN_PROGRESS
-        ).update(status=AssessmentAttempt.Status.SUBMITTED, submitted_at=now)
-        if not claimed:
-            return AssessmentResult.objects.get(attempt_id=attempt.pk)
-        answers = dict(
-            AssessmentAnswer.objects.filter(attempt_id=attempt.pk).values_list(
-                "item_id", "value"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM_AND_READ_ANSWERS, [now, attempt.pk, attempt.teacher_id]
             )
-        )
+            rows = cursor.fetchall()
+        if not rows:
+            return AssessmentResult.objects.get(attempt_id=attempt.pk)
+        answers = {item_id: value for item_id, value in rows if item_id is not None}
         instrument, items, parents = instrument_for_scoring(
             instrument_id=attempt.instrument_id, answered=answers.keys()
         )
@@ -259,9 +275,6 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
             parents=parents,
             scoring=instrument.scoring,
         )
-        AssessmentResult.objects.filter(
-            teacher_id=attempt.teacher_id, is_latest=True
-        ).update(is_latest=False)
         result = AssessmentResult.objects.create(
             attempt_id=attempt.pk,
             teacher_id=attempt.teacher_id,

@@ -51,3 +51,47 @@ def grid_table_style(
             ("VALIGN", (0, 0), (-1, -1), valign),
         ]
     )
+
+
+def qr_flowable(text: str, size: float):
+    """A QR code (error correction M, a quiet zone of four modules inside
+    `size`) drawn straight onto the page as one filled path: no shape objects
+    per module, so a bulk export of thousands of transcripts stays quick."""
+    import itertools
+
+    import qrcode
+    from reportlab.lib import colors
+    from reportlab.platypus import Flowable
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(text)
+    code.make(fit=True)
+    modules = code.modules
+    border = 4
+
+    class QrCode(Flowable):
+        def wrap(self, available_width, available_height):
+            self.width = self.height = size
+            return size, size
+
+        def draw(self):
+            # In module units (one unit a module), the dark runs of each row
+            # as rectangles of one path, filled once.
+            count = len(modules)
+            runs = []
+            for r, row in enumerate(modules):
+                y = count + border - r - 1
+                c = border
+                for dark, run in itertools.groupby(row):
+                    width = len(list(run))
+                    if dark:
+                        runs.append(f"{c} {y} {width} 1 re")
+                    c += width
+            canvas = self.canv
+            canvas.saveState()
+            canvas.scale(size / (count + 2 * border), size / (count + 2 * border))
+            canvas.setFillColor(colors.black)
+            canvas.addLiteral("\n".join(runs) + "\nf")
+            canvas.restoreState()
+
+    return QrCode()

@@ -217,6 +217,98 @@ class TestLedgerVerify:
         )
         self.verify_fails(r"seq 3 does not match its hash")
 
+    def test_a_microsecond_off_in_recorded_at(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET recorded_at = recorded_at"
+            " + interval '1 microsecond' WHERE id = %s",
+            [ledger[3].pk],
+        )
+        self.verify_fails(r"seq 4 does not match its hash")
+
+    def test_the_same_day_a_year_bc(self, ledger):
+        # PostgreSQL would print both days alike; the walk must still see it.
+        tamper(
+            "UPDATE credits_creditrecord SET earned_on = make_date("
+            "-extract(year FROM earned_on)::int, extract(month FROM earned_on)::int,"
+            " extract(day FROM earned_on)::int) WHERE id = %s",
+            [ledger[2].pk],
+        )
+        self.verify_fails(r"seq 3 does not match its hash")
+
+    def test_recorded_at_the_same_moment_a_year_bc(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET recorded_at = make_timestamptz("
+            "-extract(year FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(month FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(day FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(hour FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(minute FROM recorded_at AT TIME ZONE 'UTC')::int,"
+            " extract(second FROM recorded_at AT TIME ZONE 'UTC'), 'UTC') WHERE id = %s",
+            [ledger[1].pk],
+        )
+        self.verify_fails(r"seq 2 does not match its hash")
+
+    def test_earned_on_infinity(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET earned_on = 'infinity' WHERE id = %s",
+            [ledger[4].pk],
+        )
+        self.verify_fails(r"seq 5 does not match its hash")
+
+    def test_changed_note(self, ledger):
+        tamper(
+            "UPDATE credits_creditrecord SET note = 'x' WHERE id = %s", [ledger[0].pk]
+        )
+        self.verify_fails(r"seq 1 does not match its hash")
+
+    def test_a_record_slipped_in_before_the_first(self, ledger, teacher):
+        tamper(
+            "INSERT INTO credits_creditrecord (teacher_id, seq, idempotency_key, kind, category,"
+            " source_type, source_id, source_title, raw_hours, hours, credits, earned_on,"
+            " rule_set_id, recorded_at, note, prev_hash, hash) VALUES (%s, 0, 'forged',"
+            " 'online_course', '学科', 'x', '', '伪造的培训', 50, 50, 5, %s, %s, now(), '', %s,"
+            " %s)",
+            [teacher.pk, DAY, ledger[0].rule_set_id, "0" * 64, "f" * 64],
+        )
+        self.verify_fails(r"seq 1 is missing \(the next record found is seq 0\)")
+
+    def test_passes_whatever_the_session_time_zone(self, ledger, capsys):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'Asia/Shanghai'")
+        call_command("ledger_verify")
+        assert "OK, 5 records" in capsys.readouterr().out
+
+    def test_the_fast_digest_hashes_the_same_bytes(self, ledger, teacher):
+        """ledger_verify hashes rows of text; every kind of value (quotes,
+        backslashes, control characters, non-BMP text, empty and null
+        columns, a reversal) gives the hash the ledger wrote."""
+        from credits.ledger import VERIFY_SQL_COLUMNS, record_digest, row_digester
+
+        odd = services.credit_record_append(
+            teacher=teacher,
+            kind="online_course",
+            category="信息技术应用",
+            source_type='a"b\\c',
+            source_id="",
+            source_title="标题\n\t\x01 \u2028 😀 </script>",
+            hours=Decimal("0.5"),
+            earned_on=datetime.date(2024, 2, 29),
+            idempotency_key='odd:"key"',
+        )
+        services.credit_record_reverse(record=odd, reason='重复 "引号" \\')
+        digest = row_digester()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(VERIFY_SQL_COLUMNS)} FROM credits_creditrecord"  # noqa: S608
+                " ORDER BY seq"
+            )
+            rows = cursor.fetchall()
+        records = list(CreditRecord.objects.order_by("seq"))
+        assert len(rows) == len(records) == 7
+        assert any(r.reverses_id for r in records)
+        for row, record in zip(rows, records, strict=True):
+            assert digest(row) == record_digest(record) == record.hash
+
     def test_reordered_records(self, ledger):
         tamper(
             "UPDATE credits_creditrecord SET seq = 100 WHERE id = %s", [ledger[1].pk]
@@ -276,5 +368,5 @@ def test_ledger_verify_behind_pgbouncer_walks_in_chunks(rules, monkeypatch):
     monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
     monkeypatch.setattr(ledger_verify, "CHUNK", 3)
     call_command("ledger_verify")
-    rows = list(ledger_verify._rows_by_seq(["pk", "seq"]))
-    assert [seq for _pk, seq in rows] == list(range(1, 8))
+    rows = list(ledger_verify._rows_by_seq())
+    assert [row[1] for row in rows] == list(range(1, 8))

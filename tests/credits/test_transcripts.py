@@ -147,3 +147,35 @@ def test_only_teachers_have_credit_pages(client):
 
     client.force_login(UserFactory())
     assert client.get(reverse("my_credits")).status_code == 404
+
+
+def test_markup_in_titles_and_names_is_printed_as_text(client, teacher, tmp_path):
+    """A title, note or name holding <, > or & (long enough to wrap) is
+    printed as it is: not taken for markup, and no failed PDF (a bulk export
+    would stop at it)."""
+    teacher.real_name = "林<晓>&"
+    teacher.save(update_fields=["real_name"])
+    long_title = "数据 <script> 与 R&D：课堂教学中的证据、推理与表达（第二期）"
+    ledger_record(
+        teacher=teacher,
+        category="学科",
+        source_id=99,
+        title=long_title,
+        hours=2,
+        earned_on=datetime.date.today(),
+        key="t:markup",
+    )
+    client.force_login(teacher.user)
+    response = client.get(reverse("my_transcript_pdf"))
+    assert response.status_code == 200
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert re.sub(r"\s+", "", long_title) in flat
+    assert "林<晓>&" in flat

@@ -152,6 +152,24 @@ class TestTaking:
         assert "请先完成所有题目再提交" in html
         assert not AssessmentResult.objects.exists()
 
+    def test_a_retake_with_gaps_leaves_the_last_result_the_latest(
+        self, settings, instrument, teacher
+    ):
+        settings.ASSESSMENT_RETAKE_DAYS = "0"
+        attempt = services.attempt_start(teacher=teacher)
+        answer_all(attempt)
+        first = services.attempt_submit(attempt=attempt)
+        retake = services.attempt_start(teacher=teacher)
+        services.answers_save(
+            attempt=retake, answers={retake.instrument.items.first().pk: 3}
+        )
+        with pytest.raises(services.IncompleteAnswers):
+            services.attempt_submit(attempt=retake)
+        assert list(
+            AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
+        ) == [first]
+        assert AssessmentAttempt.objects.get(pk=retake.pk).status == "in_progress"
+
     def test_answers_after_submission_are_refused(self, instrument, teacher):
         attempt = services.attempt_start(teacher=teacher)
         answer_all(attempt)
@@ -227,6 +245,9 @@ class TestVersionsAndHistory:
         second = services.attempt_submit(attempt=attempt)
         latest = AssessmentResult.objects.filter(teacher=teacher, is_latest=True)
         assert list(latest) == [second]
+        # Submitting again changes nothing: the same result, still the latest.
+        assert services.attempt_submit(attempt=attempt).pk == second.pk
+        assert list(latest.all()) == [second]
         client.force_login(teacher.user)
         response = client.get(reverse("assessment_result", args=[second.pk]))
         dims = response.context["dimensions"]

@@ -367,11 +367,20 @@ class Command(BaseCommand):
             done = 0
             limit = 600
             deadline = time.monotonic() + limit
-            while time.monotonic() < deadline:
-                done = IssuedCredential.objects.filter(record_id__in=ids).count()
-                if done >= len(ids):
-                    break
-                time.sleep(0.2)
+            # One array parameter, not 10,000 in an IN list: that query cost
+            # the polling process ~0.1 s of CPU each time, a core of the two
+            # the worker was being timed on.
+            table = IssuedCredential._meta.db_table
+            with connection.cursor() as cursor:
+                while time.monotonic() < deadline:
+                    cursor.execute(
+                        f"SELECT count(*) FROM {table} WHERE record_id = ANY(%s)",  # noqa: S608
+                        [ids],
+                    )
+                    done = cursor.fetchone()[0]
+                    if done >= len(ids):
+                        break
+                    time.sleep(0.2)
             seconds = time.perf_counter() - started
             where = (
                 f"{processes} worker processes, unpinned (CPUs {cpus})"

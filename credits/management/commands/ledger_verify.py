@@ -4,7 +4,6 @@ when the head row was changed or removed, or when the ledger was rolled back
 past one of the signed checkpoints in LEDGER_CHECKPOINT_DIR."""
 
 import time
-from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -14,36 +13,46 @@ from credits.checkpoints import (
     checkpoint_location,
     checkpoints_read,
 )
-from credits.ledger import ledger_walk
+from credits.ledger import VERIFY_SQL_COLUMNS, ledger_walk_rows
 from credits.models import CreditRecord, LedgerHead
 
 CHUNK = 20000
 
 
-def _rows_by_seq(fields):
+def _select(where: str = "") -> str:
+    # Constants only (the columns, the table, a fixed WHERE); values go as params.
+    return (
+        f"SELECT {', '.join(VERIFY_SQL_COLUMNS)} FROM {CreditRecord._meta.db_table}"  # noqa: S608
+        f"{where} ORDER BY seq"
+    )
+
+
+def _rows_by_seq():
+    """Chunks by seq (no server-side cursor), in the caller's snapshot."""
     last = None
-    while True:
-        rows = CreditRecord.objects.order_by("seq")
-        if last is not None:
-            rows = rows.filter(seq__gt=last)
-        chunk = list(rows.values_list(*fields)[:CHUNK])
-        yield from chunk
-        if len(chunk) < CHUNK:
-            return
-        last = chunk[-1][fields.index("seq")]
+    with connection.cursor() as cursor:
+        while True:
+            if last is None:
+                cursor.execute(_select() + f" LIMIT {CHUNK}")
+            else:
+                cursor.execute(_select(" WHERE seq > %s") + f" LIMIT {CHUNK}", [last])
+            chunk = cursor.fetchall()
+            yield from chunk
+            if len(chunk) < CHUNK:
+                return
+            last = chunk[-1][1]
+
+
+def _rows_streamed():
+    """One server-side cursor over the whole ledger, read in large batches."""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_select())
+        while chunk := cursor.fetchmany(CHUNK):
+            yield from chunk
 
 
 class Command(BaseCommand):
     help = "Verify the credit ledger's hash chain."
-
-    def _walk(self, fields, checkpoints, rows):
-        # Plain rows rather than model instances: a million of them in seconds.
-        records = (
-            SimpleNamespace(**dict(zip(fields, row, strict=True))) for row in rows
-        )
-        return ledger_walk(
-            records, LedgerHead.objects.filter(pk=1).first(), checkpoints
-        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -51,45 +60,24 @@ class Command(BaseCommand):
             checkpoints = checkpoints_read()
         except CheckpointError as exc:
             raise CommandError(f"ledger_verify: FAILED: {exc}") from None
-        fields = [
-            "pk",
-            "seq",
-            "teacher_id",
-            "idempotency_key",
-            "kind",
-            "category",
-            "source_type",
-            "source_id",
-            "source_title",
-            "raw_hours",
-            "hours",
-            "credits",
-            "earned_on",
-            "rule_set_id",
-            "recorded_by_id",
-            "recorded_at",
-            "reverses_id",
-            "note",
-            "prev_hash",
-            "hash",
-        ]
-        if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS") and (
-            not connection.in_atomic_block
-        ):
-            # Behind PgBouncer in transaction mode there is no server-side
-            # cursor: the records come in chunks by seq, all from one snapshot.
-            with transaction.atomic():
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if outermost:
+                # The head and every record from one snapshot, so records
+                # appended while the walk runs are neither half seen nor
+                # taken for a cut tail.
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                report = self._walk(fields, checkpoints, _rows_by_seq(fields))
-        else:
-            report = self._walk(
-                fields,
-                checkpoints,
-                CreditRecord.objects.order_by("seq")
-                .values_list(*fields)
-                .iterator(chunk_size=CHUNK),
+            head = LedgerHead.objects.filter(pk=1).first()
+            # Behind PgBouncer in transaction mode there is no server-side
+            # cursor: the records come in chunks by seq, from the same snapshot.
+            rows = (
+                _rows_by_seq()
+                if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+                else _rows_streamed()
             )
+            # Plain rows of text rather than model instances: a million in seconds.
+            report = ledger_walk_rows(rows, head, checkpoints)
         elapsed = time.monotonic() - started
         if not report.ok:
             where = f" (record id {report.record_id})" if report.record_id else ""
