@@ -63,6 +63,13 @@ class Organisation(MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    def move(self, target, pos=None):
+        # Treebeard rewrites the paths with raw SQL: no signal fires.
+        super().move(target, pos)
+        from . import scopecache
+
+        scopecache.teachers_changed()
+
     @property
     def is_school(self) -> bool:
         return self.kind == OrganisationKind.SCHOOL

@@ -33,7 +33,20 @@ def schools_visible_to(user) -> QuerySet[Organisation]:
 
 
 def organisation_summary(*, user) -> dict:
-    """Counts for an administrator's dashboard, in two queries."""
+    """Counts for an administrator's dashboard, in two queries; kept per user
+    and scope until a teacher or an organisation changes."""
+    from cms.shared import pagecache
+
+    from . import scopecache
+
+    return pagecache.cached(
+        f"organisation-summary:{scopecache.scope_key(user)}",
+        scopecache.teacher_dependencies(),
+        lambda: _organisation_summary(user),
+    )
+
+
+def _organisation_summary(user) -> dict:
     visible = scoping.organisations_visible_to(user)
     kinds = dict(
         visible.order_by()
