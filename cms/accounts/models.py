@@ -120,6 +120,11 @@ class CareerStage(models.TextChoices):
     EXPERT = "专家", _("专家型教师")
 
 
+# Value -> label (lazy, so in the language of the request that reads it).
+_SUBJECT_LABELS = dict(Subject.choices)
+_GRADE_BAND_LABELS = dict(GradeBand.choices)
+
+
 class TeacherProfile(models.Model):
     """A teacher's record at her school. Keyed by staff number for imports.
 
@@ -170,16 +175,13 @@ class TeacherProfile(models.Model):
 
     @property
     def subject_labels(self) -> list[str]:
-        return [
-            str(Subject(v).label) if v in Subject.values else v for v in self.subjects
-        ]
+        # A dict built once: `Subject.values` builds a list on every access,
+        # and a list of 50 teachers asks for it a hundred times.
+        return [str(_SUBJECT_LABELS.get(v, v)) for v in self.subjects]
 
     @property
     def grade_band_labels(self) -> list[str]:
-        return [
-            str(GradeBand(v).label) if v in GradeBand.values else v
-            for v in self.grade_bands
-        ]
+        return [str(_GRADE_BAND_LABELS.get(v, v)) for v in self.grade_bands]
 
     @property
     def national_id_masked(self) -> str:
