@@ -25,6 +25,7 @@ from cms.accounts import scopecache, scoping
 from cms.accounts.models import CareerStage, Organisation, Subject
 from cms.shared import pagecache
 from cms.shared.exports import table_response
+from cms.shared.html import options_html
 from training import selectors as training_selectors
 from training.framework import FRAMEWORK_CODE
 from training.selectors import latest_results_in
@@ -267,6 +268,10 @@ def teachers_filtered(*, user, filters: OverviewFilters):
 PORTRAITS_VERSION_KEY = "portraits-version"
 
 
+# Teachers and organisations (a teacher moved), and the framework's names.
+_DEPENDENCIES = [*scopecache.teacher_dependencies(), pagecache.CONTENT]
+
+
 def _dashboard_key(*, user, filters: OverviewFilters) -> str:
     return (
         f"overview:{scopecache.scope_key(user)}:{filters.cache_part}:"
@@ -281,7 +286,7 @@ def cached_dashboard(*, user, filters: OverviewFilters, teachers, key=None) -> d
     minutes."""
     return pagecache.cached(
         key or _dashboard_key(user=user, filters=filters),
-        scopecache.teacher_dependencies(),
+        _DEPENDENCIES,
         lambda: dashboard_data(teachers),
         timeout=600,
     )
@@ -348,11 +353,11 @@ def org_overview(request):
     query = request.GET.copy().urlencode()
     key = _dashboard_key(user=request.user, filters=filters)
 
-    def figures_html():
+    def figures():
         data = cached_dashboard(
             user=request.user, filters=filters, teachers=teachers, key=key
         )
-        return render_to_string(
+        html = render_to_string(
             "portfolios/overview_data.html",
             {
                 **data,
@@ -362,11 +367,12 @@ def org_overview(request):
                 "min_group": MIN_GROUP,
             },
         )
+        return data, html
 
-    # The figures, charts and tables as rendered (hundreds of schools in a
-    # city): under the data's own key, with the language and the query string
-    # the export links carry.
-    html = pagecache.cached(
+    # The figures with their charts and tables as rendered (hundreds of
+    # schools in a city): under the data's own key, with the language and the
+    # query string the export links carry.
+    data, html = pagecache.cached(
         ":".join(
             (
                 key,
@@ -375,19 +381,19 @@ def org_overview(request):
                 hashlib.sha256(query.encode()).hexdigest()[:16],
             )
         ),
-        scopecache.teacher_dependencies(),
-        figures_html,
+        [*_DEPENDENCIES, training_selectors.INSTRUMENT_VERSION],
+        figures,
         timeout=600,
     )
     return render(
         request,
         "portfolios/overview.html",
         {
+            **data,
             "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
-            "schools_choice": [
-                (pk, name, str(pk) == filters.school)
-                for pk, name in schools.values_list("id", "name")[:500]
-            ],
+            "schools_choice": options_html(
+                schools.values_list("id", "name")[:500], filters.school
+            ),
             "subjects": Subject.choices,
             "stages": CareerStage.choices,
         },

@@ -15,6 +15,7 @@ from cms.accounts import scopecache, scoping
 from cms.accounts import selectors as account_selectors
 from cms.shared import pagecache
 from cms.shared.exports import table_response
+from cms.shared.html import options_html
 from training.framework import FRAMEWORK_CODE
 
 from . import selectors
@@ -44,7 +45,11 @@ def _distribution(request):
         distribution["as_of"] = timezone.now()
         return distribution
 
-    deps = [*scopecache.teacher_dependencies(), selectors.INSTRUMENT_VERSION]
+    deps = [
+        *scopecache.teacher_dependencies(),
+        pagecache.CONTENT,  # the framework's names
+        selectors.INSTRUMENT_VERSION,
+    ]
     return {
         "key": key,
         "deps": deps,
@@ -99,14 +104,14 @@ def org_assessment(request):
         request,
         "training/org_assessment.html",
         {
+            "distribution": context["distribution"],
             "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
             "page": page,
             "querystring": params.urlencode(),
             "school_id": chosen,
-            "school_options": [
-                (pk, name, str(pk) == chosen)
-                for pk, name in context["schools"].values_list("pk", "name")
-            ],
+            "school_options": options_html(
+                context["schools"].values_list("pk", "name"), chosen
+            ),
         },
     )
 

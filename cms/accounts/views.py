@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cms.shared import pagecache
 from cms.shared.exports import XLSX_TYPE, table_response
+from cms.shared.html import options_html
 
 from . import scopecache, scoping, selectors, services
 from .forms import RosterUploadForm, TeacherFilterForm
@@ -51,7 +52,9 @@ def _require_admin(user) -> None:
 
 def _filtered_teachers(request):
     schools = selectors.schools_visible_to(request.user)
-    form = TeacherFilterForm(request.GET or None, schools=schools)
+    form = TeacherFilterForm(
+        request.GET or None, schools=schools.values_list("id", "name")
+    )
     if form.is_bound and not form.is_valid():
         # A school outside the caller's scope is not a choice: show nobody
         # rather than silently dropping the filter.
@@ -89,10 +92,7 @@ def teacher_list(request):
         "accounts/teacher_list.html",
         {
             "form": form,
-            "school_options": [
-                (str(value), label, str(value) == chosen)
-                for value, label in form.fields["school"].choices
-            ],
+            "school_options": options_html(form.fields["school"].choices, chosen),
             "page": page,
             "querystring": params.urlencode(),
         },
