@@ -123,6 +123,7 @@ class CareerStage(models.TextChoices):
 # Value -> label (lazy, so in the language of the request that reads it).
 _SUBJECT_LABELS = dict(Subject.choices)
 _GRADE_BAND_LABELS = dict(GradeBand.choices)
+_TITLE_LABELS = dict(ProfessionalTitle.choices)
 
 
 class TeacherProfile(models.Model):
@@ -182,6 +183,12 @@ class TeacherProfile(models.Model):
     @property
     def grade_band_labels(self) -> list[str]:
         return [str(_GRADE_BAND_LABELS.get(v, v)) for v in self.grade_bands]
+
+    @property
+    def professional_title_label(self) -> str:
+        """As get_professional_title_display(), without the dict of every
+        choice (hashing each lazy label) that it builds on every call."""
+        return str(_TITLE_LABELS.get(self.professional_title, self.professional_title))
 
     @property
     def national_id_masked(self) -> str:
