@@ -7,7 +7,6 @@ from array import array
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.accounts import scopecache, scoping
-from cms.shared import pagecache
 from cms.shared.exports import table_response
 
 from . import selectors
@@ -75,11 +73,8 @@ def _ordered_ids(request, rows, info) -> array:
             request.GET.get("order", "hours")[:10],
         )
     )
-    return pagecache.cached(
-        key,
-        [RULES_VERSION, *scopecache.credit_dependencies(user)],
-        # Compact: 8 bytes a teacher, however many there are.
-        lambda: array("q", rows.values_list("id", flat=True)),
+    return scopecache.cached_order(
+        key, [RULES_VERSION, *scopecache.credit_dependencies(user)], rows
     )
 
 
@@ -87,13 +82,9 @@ def _ordered_ids(request, rows, info) -> array:
 def org_credits(request):
     _require_admin(request.user)
     rows, info = _compliance(request)
-    page = Paginator(_ordered_ids(request, rows, info), 50).get_page(
-        request.GET.get("page")
+    page = scopecache.page_of(
+        _ordered_ids(request, rows, info), rows, request.GET.get("page")
     )
-    # Only this page's rows from the database, through the same scoped query.
-    ids = list(page.object_list)
-    found = {t.pk: t for t in rows.filter(pk__in=ids).order_by()}
-    page.object_list = [found[pk] for pk in ids if pk in found]
     params = request.GET.copy()
     params.pop("page", None)
     jobs = ExportJob.objects.filter(created_by=request.user).select_related("scope")[:5]

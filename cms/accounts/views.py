@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.shared import pagecache
 from cms.shared.exports import XLSX_TYPE, table_response
 from cms.shared.html import options_html
 
@@ -70,18 +69,20 @@ def _filtered_teachers(request):
 def teacher_list(request):
     _require_admin(request.user)
     form, teachers = _filtered_teachers(request)
-    paginator = Paginator(teachers, 50)
     if not form.is_bound or (form.is_valid() and not form.cleaned_data["q"]):
-        # Counting a city's 20,000 teachers: kept per user, scope and school
-        # until a teacher or an organisation changes. Searches are counted
-        # afresh (they match e-mail addresses, which that does not track).
+        # The list's order over a city's 20,000 teachers (a sort of them all,
+        # and a count), kept per user, scope and school until a teacher or an
+        # organisation changes. Searches are run afresh (they match e-mail
+        # addresses, which that does not track).
         school = form.cleaned_data["school"] if form.is_bound else None
-        paginator.count = pagecache.cached(
-            f"teacher-count:{scopecache.scope_key(request.user)}:{school or ''}",
+        ids = scopecache.cached_order(
+            f"teacher-list:{scopecache.scope_key(request.user)}:{school or ''}",
             scopecache.teacher_dependencies(),
-            teachers.count,
+            teachers,
         )
-    page = paginator.get_page(request.GET.get("page"))
+        page = scopecache.page_of(ids, teachers, request.GET.get("page"))
+    else:
+        page = Paginator(teachers, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     # The school filter's options as plain tuples: a city has hundreds of
