@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cms.accounts import scopecache, scoping
+from cms.accounts import selectors as account_selectors
 from cms.accounts.models import CareerStage, Organisation, Subject
 from cms.shared import pagecache
 from cms.shared.exports import table_response
@@ -349,7 +350,7 @@ def org_overview(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     filters = OverviewFilters.from_request(request)
-    teachers, schools = teachers_filtered(user=request.user, filters=filters)
+    teachers, _schools = teachers_filtered(user=request.user, filters=filters)
     query = request.GET.copy().urlencode()
     key = _dashboard_key(user=request.user, filters=filters)
 
@@ -392,7 +393,7 @@ def org_overview(request):
             **data,
             "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
             "schools_choice": options_html(
-                schools.values_list("id", "name")[:500], filters.school
+                account_selectors.school_choices(request.user)[:500], filters.school
             ),
             "subjects": Subject.choices,
             "stages": CareerStage.choices,

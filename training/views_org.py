@@ -27,7 +27,6 @@ def _distribution(request):
         raise PermissionDenied
     teachers = scoping.teachers_visible_to(request.user)
     school_id = request.GET.get("school", "")
-    schools = account_selectors.schools_visible_to(request.user)
     if school_id and school_id.isdigit():
         teachers = teachers.filter(school_id=int(school_id))
     # Kept per user, scope and filter until a result is submitted or removed
@@ -54,7 +53,6 @@ def _distribution(request):
         "key": key,
         "deps": deps,
         "distribution": pagecache.cached(key, deps, compute, timeout=600),
-        "schools": schools,
         "school_id": school_id,
     }
 
@@ -110,7 +108,7 @@ def org_assessment(request):
             "querystring": params.urlencode(),
             "school_id": chosen,
             "school_options": options_html(
-                context["schools"].values_list("pk", "name"), chosen
+                account_selectors.school_choices(request.user), chosen
             ),
         },
     )

@@ -50,9 +50,8 @@ def _require_admin(user) -> None:
 
 
 def _filtered_teachers(request):
-    schools = selectors.schools_visible_to(request.user)
     form = TeacherFilterForm(
-        request.GET or None, schools=schools.values_list("id", "name")
+        request.GET or None, schools=selectors.school_choices(request.user)
     )
     if form.is_bound and not form.is_valid():
         # A school outside the caller's scope is not a choice: show nobody
