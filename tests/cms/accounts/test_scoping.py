@@ -170,9 +170,9 @@ class TestPagesAreScoped:
         client.get(
             reverse("teacher_list")
         )  # warm up first: one-off per-process queries
-        # 7 with the list's order cached; 8 when new teachers make it read
-        # the order again.
-        with django_assert_max_num_queries(7):
+        # 6 with the list's order cached; 8 when new teachers make it read
+        # the order and the school choices again.
+        with django_assert_max_num_queries(6):
             client.get(reverse("teacher_list"))
         for _ in range(30):
             TeacherFactory(school=district_tree["school_a2"])
