@@ -156,6 +156,29 @@ class TestTeacherCounts:
         assert client.get(reverse("dashboard")).context["summary"]["teachers"] == 5
 
 
+class TestChoices:
+    PAGES = ("teacher_list", "org_credits", "org_overview", "org_assessment")
+
+    def test_a_new_school_is_offered_at_once_and_only_in_its_scope(
+        self, client, world, hr_dist_a, hr_b
+    ):
+        from tests.factories import OrganisationFactory
+
+        make_instrument()
+        for user in (hr_dist_a, hr_b):
+            client.force_login(user)
+            for name in self.PAGES:
+                assert "东湖新校" not in client.get(reverse(name)).content.decode()
+        school = OrganisationFactory(parent=world["dist_a"], name="东湖新校")
+        option = f'<option value="{school.pk}"'
+        client.force_login(hr_dist_a)
+        for name in self.PAGES:
+            assert option in client.get(reverse(name)).content.decode(), name
+        client.force_login(hr_b)
+        for name in self.PAGES:
+            assert option not in client.get(reverse(name)).content.decode(), name
+
+
 class TestFigures:
     def test_the_overview_counts_a_moved_teacher_at_once(
         self, client, world, hr_dist_a
