@@ -147,6 +147,26 @@ def _add_to_totals(record: CreditRecord) -> None:
             hours=record.hours,
             credits=record.credits,
         )
+    _totals_changed(record)
+
+
+def _totals_changed(record: CreditRecord) -> None:
+    """Lists cached per organisation that show her totals are stale now (and
+    again when this transaction commits)."""
+    from cms.accounts import scopecache
+    from cms.accounts.models import TeacherProfile
+
+    teacher = record.teacher if CreditRecord.teacher.is_cached(record) else None
+    if teacher is not None and TeacherProfile.school.is_cached(teacher):
+        path = teacher.school.path
+    else:
+        path = (
+            TeacherProfile.objects.filter(pk=record.teacher_id)
+            .values_list("school__path", flat=True)
+            .first()
+        )
+    if path is not None:
+        scopecache.credits_changed(path)
 
 
 def credit_totals_rebuild() -> int:
@@ -169,6 +189,9 @@ def credit_totals_rebuild() -> int:
             (CreditYearTotal(**row) for row in rows.iterator(chunk_size=10000)),
             batch_size=10000,
         )
+        from cms.accounts import scopecache
+
+        scopecache.all_credits_changed()
         return CreditYearTotal.objects.count()
 
 

@@ -4,6 +4,7 @@ shown; every figure is a set-based query, whatever the number of teachers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,12 +15,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cms.accounts import scoping
+from cms.accounts import scopecache, scoping
+from cms.accounts import selectors as account_selectors
 from cms.accounts.models import CareerStage, Organisation, Subject
+from cms.shared import pagecache
 from cms.shared.exports import table_response
+from cms.shared.html import options_html
 from training import selectors as training_selectors
 from training.framework import FRAMEWORK_CODE
 from training.selectors import latest_results_in
@@ -262,18 +269,28 @@ def teachers_filtered(*, user, filters: OverviewFilters):
 PORTRAITS_VERSION_KEY = "portraits-version"
 
 
-def cached_dashboard(*, user, filters: OverviewFilters, teachers) -> dict:
-    """Per user and filters, until the next full recompute or a change of any
-    input of the live figures (see inputs_version), and at most ten minutes."""
-    key = (
-        f"overview:{user.pk}:{filters.cache_part}:"
+# Teachers and organisations (a teacher moved), and the framework's names.
+_DEPENDENCIES = [*scopecache.teacher_dependencies(), pagecache.CONTENT]
+
+
+def _dashboard_key(*, user, filters: OverviewFilters) -> str:
+    return (
+        f"overview:{scopecache.scope_key(user)}:{filters.cache_part}:"
         f"{cache.get(PORTRAITS_VERSION_KEY, 0)}:{inputs_version()}"
     )
-    data = cache.get(key)
-    if data is None:
-        data = dashboard_data(teachers)
-        cache.set(key, data, 600)
-    return data
+
+
+def cached_dashboard(*, user, filters: OverviewFilters, teachers, key=None) -> dict:
+    """Per user, scope and filters, until the next full recompute, a change of
+    any input of the live figures (see inputs_version) or of any teacher or
+    organisation (a teacher moved to another school), and at most ten
+    minutes."""
+    return pagecache.cached(
+        key or _dashboard_key(user=user, filters=filters),
+        _DEPENDENCIES,
+        lambda: dashboard_data(teachers),
+        timeout=600,
+    )
 
 
 def overview_charts(data: dict) -> dict:
@@ -333,20 +350,53 @@ def org_overview(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     filters = OverviewFilters.from_request(request)
-    teachers, schools = teachers_filtered(user=request.user, filters=filters)
-    data = cached_dashboard(user=request.user, filters=filters, teachers=teachers)
-    params = request.GET.copy()
+    teachers, _schools = teachers_filtered(user=request.user, filters=filters)
+    query = request.GET.copy().urlencode()
+    key = _dashboard_key(user=request.user, filters=filters)
+
+    def figures():
+        data = cached_dashboard(
+            user=request.user, filters=filters, teachers=teachers, key=key
+        )
+        html = render_to_string(
+            "portfolios/overview_data.html",
+            {
+                **data,
+                "charts": overview_charts(data),
+                "query": query,
+                "school": filters.school,
+                "min_group": MIN_GROUP,
+            },
+        )
+        return data, html
+
+    # The figures with their charts and tables as rendered (hundreds of
+    # schools in a city): under the data's own key, with the language and the
+    # query string the export links carry.
+    data, html = pagecache.cached(
+        ":".join(
+            (
+                key,
+                "html",
+                get_language() or "",
+                hashlib.sha256(query.encode()).hexdigest()[:16],
+            )
+        ),
+        [*_DEPENDENCIES, training_selectors.INSTRUMENT_VERSION],
+        figures,
+        timeout=600,
+    )
     return render(
         request,
         "portfolios/overview.html",
         {
             **data,
-            "charts": overview_charts(data),
-            "schools_choice": schools.values_list("id", "name")[:500],
+            "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
+            "schools_choice": options_html(
+                account_selectors.school_choices(request.user)[:500], filters.school
+            ),
             "subjects": Subject.choices,
             "stages": CareerStage.choices,
-            "query": params.urlencode(),
-            "min_group": MIN_GROUP,
         },
     )
 

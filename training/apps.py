@@ -5,3 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("培训与测评")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from cms.shared import pagecache
+
+        from .models import Instrument
+        from .selectors import INSTRUMENT_VERSION
+
+        def instrument_changed(**kwargs):
+            pagecache.bump(INSTRUMENT_VERSION)
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                instrument_changed,
+                sender=Instrument,
+                weak=False,  # a local function: kept alive by the signal
+                dispatch_uid=f"instrument-version-{id(signal)}",
+            )

@@ -298,6 +298,11 @@ def results_version() -> str:
     return f"{cache.get(RESULTS_VERSION_KEY, 0)}.{newest}"
 
 
+# Version of what shows the current instrument's levels (cached HR pages):
+# bumped whenever an instrument is saved or deleted (training/apps.py).
+INSTRUMENT_VERSION = "assessment-instrument"
+
+
 def current_instrument() -> Instrument | None:
     return Instrument.objects.filter(is_current=True, family="self-assessment").first()
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
-from cms.accounts import scoping
+from cms.accounts import scopecache, scoping
 from cms.accounts import selectors as account_selectors
+from cms.shared import pagecache
 from cms.shared.exports import table_response
+from cms.shared.html import options_html
 from training.framework import FRAMEWORK_CODE
 
 from . import selectors
@@ -22,58 +26,99 @@ def _distribution(request):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     teachers = scoping.teachers_visible_to(request.user)
-    school_id = request.GET.get("school")
-    schools = account_selectors.schools_visible_to(request.user)
+    school_id = request.GET.get("school", "")
     if school_id and school_id.isdigit():
         teachers = teachers.filter(school_id=int(school_id))
-    framework = Framework.objects.get(code=FRAMEWORK_CODE)
-    instrument = selectors.current_instrument()
-    # Cached per user and filter until any new result is submitted.
+    # Kept per user, scope and filter until a result is submitted or removed
+    # (results_version) or a teacher or an organisation changes.
     key = (
-        f"assessment-distribution:{request.user.pk}:{school_id or ''}:"
-        f"{selectors.results_version()}"
+        f"assessment-distribution:{scopecache.scope_key(request.user)}:"
+        f"{school_id if school_id.isdigit() else ''}:{selectors.results_version()}"
     )
-    distribution = cache.get(key)
-    if distribution is None:
+
+    def compute():
+        framework = Framework.objects.get(code=FRAMEWORK_CODE)
         distribution = selectors.level_distribution(
             teachers=teachers, framework=framework
         )
         distribution["as_of"] = timezone.now()
-        cache.set(key, distribution, 600)
+        return distribution
+
+    deps = [
+        *scopecache.teacher_dependencies(),
+        pagecache.CONTENT,  # the framework's names
+        selectors.INSTRUMENT_VERSION,
+    ]
     return {
-        "distribution": distribution,
-        "levels": instrument.levels if instrument else [],
-        "schools": schools,
+        "key": key,
+        "deps": deps,
+        "distribution": pagecache.cached(key, deps, compute, timeout=600),
         "school_id": school_id,
     }
+
+
+def _levels():
+    instrument = selectors.current_instrument()
+    return instrument.levels if instrument else []
 
 
 @login_required
 def org_assessment(request):
     context = _distribution(request)
-    context["page"] = Paginator(context["distribution"]["schools"], 20).get_page(
+    page = Paginator(context["distribution"]["schools"], 20).get_page(
         request.GET.get("page")
     )
     params = request.GET.copy()
     params.pop("page", None)
-    context["querystring"] = params.urlencode()
-    from cms.shared.charts import level_chart
 
-    from .selectors import level_names
+    def figures_html():
+        from cms.shared.charts import level_chart
 
-    context["level_chart"] = level_chart(
-        context["distribution"], level_names=level_names(), element_id="chart-levels"
+        levels = _levels()
+        return render_to_string(
+            "training/org_assessment_data.html",
+            {
+                "distribution": context["distribution"],
+                "levels": levels,
+                "page": page,
+                "level_chart": level_chart(
+                    context["distribution"],
+                    level_names=[lv["name"] for lv in levels],
+                    element_id="chart-levels",
+                ),
+            },
+        )
+
+    # The distribution's tables and chart as rendered, per page of schools
+    # and language, under the distribution's own key and versions.
+    html = pagecache.cached(
+        f"{context['key']}:html:{get_language()}:{page.number}",
+        context["deps"],
+        figures_html,
+        timeout=600,
     )
-    return render(request, "training/org_assessment.html", context)
+    chosen = context["school_id"]
+    return render(
+        request,
+        "training/org_assessment.html",
+        {
+            "distribution": context["distribution"],
+            "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
+            "page": page,
+            "querystring": params.urlencode(),
+            "school_id": chosen,
+            "school_options": options_html(
+                account_selectors.school_choices(request.user), chosen
+            ),
+        },
+    )
 
 
 @login_required
 def org_assessment_export(request, fmt: str):
     context = _distribution(request)
     dist = context["distribution"]
-    header = ["范围", "测评人数", "维度"] + [
-        level["name"] for level in context["levels"]
-    ]
+    header = ["范围", "测评人数", "维度"] + [level["name"] for level in _levels()]
     rows = []
     if not dist["hidden"]:
         for row in dist["table"]:

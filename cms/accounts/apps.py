@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "cms.accounts"
     label = "accounts"
     verbose_name = _("账号与组织")
+
+    def ready(self):
+        from . import scopecache
+
+        scopecache.connect()

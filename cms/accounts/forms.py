@@ -33,7 +33,6 @@ class TeacherFilterForm(forms.Form):
     )
 
     def __init__(self, *args, schools=(), **kwargs):
+        """`schools`: (id, name) pairs, the schools she may choose from."""
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", _("全部学校"))] + [
-            (s.id, s.name) for s in schools
-        ]
+        self.fields["school"].choices = [("", _("全部学校")), *schools]

@@ -65,6 +65,13 @@ class Organisation(MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    def move(self, target, pos=None):
+        # Treebeard rewrites the paths with raw SQL: no signal fires.
+        super().move(target, pos)
+        from . import scopecache
+
+        scopecache.teachers_changed()
+
     @property
     def is_school(self) -> bool:
         return self.kind == OrganisationKind.SCHOOL
@@ -113,6 +120,12 @@ class CareerStage(models.TextChoices):
     GROWING = "成长", _("成长期教师")
     BACKBONE = "骨干", _("骨干教师")
     EXPERT = "专家", _("专家型教师")
+
+
+# Value -> label (lazy, so in the language of the request that reads it).
+_SUBJECT_LABELS = dict(Subject.choices)
+_GRADE_BAND_LABELS = dict(GradeBand.choices)
+_TITLE_LABELS = dict(ProfessionalTitle.choices)
 
 
 class TeacherProfile(models.Model):
@@ -168,16 +181,19 @@ class TeacherProfile(models.Model):
 
     @property
     def subject_labels(self) -> list[str]:
-        return [
-            str(Subject(v).label) if v in Subject.values else v for v in self.subjects
-        ]
+        # A dict built once: `Subject.values` builds a list on every access,
+        # and a list of 50 teachers asks for it a hundred times.
+        return [str(_SUBJECT_LABELS.get(v, v)) for v in self.subjects]
 
     @property
     def grade_band_labels(self) -> list[str]:
-        return [
-            str(GradeBand(v).label) if v in GradeBand.values else v
-            for v in self.grade_bands
-        ]
+        return [str(_GRADE_BAND_LABELS.get(v, v)) for v in self.grade_bands]
+
+    @property
+    def professional_title_label(self) -> str:
+        """As get_professional_title_display(), without the dict of every
+        choice (hashing each lazy label) that it builds on every call."""
+        return str(_TITLE_LABELS.get(self.professional_title, self.professional_title))
 
     @property
     def national_id_masked(self) -> str:

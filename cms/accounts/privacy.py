@@ -13,6 +13,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 
 from cms.shared.personal_data import PersonalDataHook, linked_rows, register
 
+from . import scopecache
 from .models import Notification, RoleAssignment, TeacherImport, TeacherProfile, User
 
 ERASED_NAME = "已注销"
@@ -51,6 +52,7 @@ def erase_person(teacher) -> None:
         national_id_hash=None,
         national_id_last4="",
     )
+    scopecache.teachers_changed()  # an update(): no signal
     teacher.refresh_from_db()
 
 

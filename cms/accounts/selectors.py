@@ -32,8 +32,54 @@ def schools_visible_to(user) -> QuerySet[Organisation]:
     )
 
 
+def school_choices(user) -> list[tuple[int, str]]:
+    """(id, name) of the schools she may see, in tree order: a select's
+    options. Kept per user and scope until an organisation changes."""
+    from cms.shared import pagecache
+
+    from . import scopecache
+
+    return pagecache.cached(
+        f"school-choices:{scopecache.scope_key(user)}",
+        scopecache.teacher_dependencies(),
+        lambda: list(schools_visible_to(user).values_list("id", "name")),
+    )
+
+
+def scope_choices(user, *, limit: int = 200) -> list[tuple[int, str, str]]:
+    """(id, name, kind) of the schools, districts and cities she may act on,
+    in tree order, at most `limit`; kept like `school_choices`."""
+    from cms.shared import pagecache
+
+    from . import scopecache
+
+    return pagecache.cached(
+        f"scope-choices:{scopecache.scope_key(user)}:{limit}",
+        scopecache.teacher_dependencies(),
+        lambda: list(
+            scoping.organisations_visible_to(user)
+            .filter(kind__in=["school", "district", "city"])
+            .order_by("path")
+            .values_list("pk", "name", "kind")[:limit]
+        ),
+    )
+
+
 def organisation_summary(*, user) -> dict:
-    """Counts for an administrator's dashboard, in two queries."""
+    """Counts for an administrator's dashboard, in two queries; kept per user
+    and scope until a teacher or an organisation changes."""
+    from cms.shared import pagecache
+
+    from . import scopecache
+
+    return pagecache.cached(
+        f"organisation-summary:{scopecache.scope_key(user)}",
+        scopecache.teacher_dependencies(),
+        lambda: _organisation_summary(user),
+    )
+
+
+def _organisation_summary(user) -> dict:
     visible = scoping.organisations_visible_to(user)
     kinds = dict(
         visible.order_by()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from cms.shared import pagecache
 from cms.shared.tables import table_check
 
-from . import scoping
+from . import scopecache, scoping
 from .importing import (
     RosterError,
     may_set_first_email,
@@ -337,7 +337,9 @@ def _apply_records(
     cache.set(progress_key, len(records), 3600)
     if pending_profiles or changed_profiles or changed_users:
         # Bulk writes send no signal; names may show on public pages.
-        transaction.on_commit(lambda: pagecache.bump(pagecache.CONTENT))
+        transaction.on_commit(
+            lambda: pagecache.bump(pagecache.CONTENT, scopecache.TEACHERS)
+        )
     return len(pending_profiles), len(changed_profiles), unchanged
 
 

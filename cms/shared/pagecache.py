@@ -102,20 +102,25 @@ def bump(*dependencies: str) -> None:
         transaction.on_commit(new_values)
 
 
-def cached(key: str, dependency: str, compute, timeout: int = TIMEOUT):
-    """`compute()`, kept in the cache under `key` while `dependency`'s version
-    is unchanged (one round trip to Redis on a hit). For data other than
-    pages: bump(dependency) wherever its inputs change."""
-    version_key = _version_key(dependency)
-    got = cache.get_many([key, version_key])
-    version, entry = got.get(version_key), got.get(key)
-    if entry is not None and version is not None and entry[0] == version:
+def cached(key: str, dependency, compute, timeout: int = TIMEOUT):
+    """`compute()`, kept in the cache under `key` while the version of
+    `dependency` (one name, or a list of names: every one of them) is
+    unchanged (one round trip to Redis on a hit). For data other than pages:
+    bump(dependency) wherever its inputs change. The versions are read before
+    computing, so a change while computing leaves a stale value never served."""
+    deps = [dependency] if isinstance(dependency, str) else list(dependency)
+    version_keys = [_version_key(d) for d in deps]
+    got = cache.get_many([key, *version_keys])
+    entry = got.get(key)
+    versions = tuple(got.get(k) for k in version_keys)
+    if entry is not None and None not in versions and entry[0] == versions:
         return entry[1]
-    if version is None:
-        version = _versions({dependency})[dependency]
+    if None in versions:
+        current = _versions(set(deps))
+        versions = tuple(current[d] for d in deps)
     value = compute()
-    if version is not None:
-        cache.set(key, (version, value), timeout)
+    if None not in versions:
+        cache.set(key, (versions, value), timeout)
     return value
 
 

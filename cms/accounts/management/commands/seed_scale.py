@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from cms.accounts import scopecache
 from cms.accounts.demo import GIVEN, SUBJECTS_BY_BAND, SURNAMES
 from cms.accounts.models import (
     CareerStage,
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             self._reset()
         with transaction.atomic():
             self._build(teachers=teachers, districts=districts, schools=schools)
+        scopecache.teachers_changed()  # bulk writes: no signal
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # what autovacuum would do after a bulk load
