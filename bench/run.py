@@ -139,6 +139,15 @@ def analyze(database_url: str) -> None:
         conn.execute("ANALYZE")
 
 
+def flush_cache(redis_url: str) -> None:
+    """Empty the bench's own Redis database before serving: what another
+    database's run left there (cached pages, versions, HR orders) would
+    otherwise be served as this one's. Bench databases only."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -568,6 +577,7 @@ def main() -> int:
     # The 驾驶舱 reads the portraits the nightly task computes.
     manage(env, "portraits_recompute")
     analyze(database_url)
+    flush_cache(env["REDIS_URL"])
     manage(env, "collectstatic", "--noinput", "-v0")
 
     # The trivial view always runs: the others' ratios are taken against it.
