@@ -27,7 +27,12 @@ from .catalogue import (
     courses_for_indicators,
     courses_published,
 )
-from .course_page import course_achievement_facts, course_credit_kind, course_detail
+from .course_page import (
+    course_achievement_facts,
+    course_credit_kind,
+    course_detail,
+    teacher_course_body,
+)
 from .grading import (
     GradingFilters,
     courses_graded_by,
@@ -62,6 +67,7 @@ __all__ = [
     "course_achievement_facts",
     "course_credit_kind",
     "course_detail",
+    "teacher_course_body",
     "course_search",
     "courses_for_indicators",
     "courses_graded_by",
