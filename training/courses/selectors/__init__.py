@@ -50,6 +50,7 @@ from .learning import (
     my_learning,
     session_checked_in,
     submission_of,
+    upcoming_sessions,
 )
 from .trainers import session_attendance, sessions_soon, trained_by
 
@@ -80,6 +81,7 @@ __all__ = [
     "lesson_following",
     "lesson_progress",
     "my_learning",
+    "upcoming_sessions",
     "session_attendance",
     "session_checked_in",
     "sessions_soon",

@@ -58,7 +58,7 @@ def lesson_counts() -> Subquery:
 
 def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
     """Her enrolments, one page, with progress; the page adds the courses'
-    URLs (`rows[i]["url"]`)."""
+    URLs (`rows[i]["url"]`) and her upcoming sessions (`upcoming_sessions`)."""
     status = filters.status
     enrolments = Enrolment.objects.filter(teacher=teacher)
     counts = dict(enrolments.order_by().values_list("status").annotate(n=Count("pk")))
@@ -87,13 +87,6 @@ def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
                 "lesson_total": total,
             }
         )
-    upcoming = list(
-        SessionRegistration.objects.filter(
-            teacher=teacher, session__ends_at__gte=timezone.now()
-        )
-        .select_related("session__course")
-        .order_by("session__starts_at")[:5]
-    )
     return {
         "page": page,
         "rows": rows,
@@ -103,9 +96,20 @@ def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
             "enrolled": counts.get(Enrolment.Status.ENROLLED, 0),
             "completed": counts.get(Enrolment.Status.COMPLETED, 0),
         },
-        "upcoming": upcoming,
         "querystring": filters.querystring,
     }
+
+
+def upcoming_sessions(*, teacher: TeacherProfile) -> list[SessionRegistration]:
+    """Her next five sessions not yet over: changes with the time of day, so
+    "my learning" reads it on every view."""
+    return list(
+        SessionRegistration.objects.filter(
+            teacher=teacher, session__ends_at__gte=timezone.now()
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")[:5]
+    )
 
 
 def learning_events(*, teacher, limit: int) -> list[dict]:
