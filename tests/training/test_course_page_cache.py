@@ -199,3 +199,17 @@ def test_redis_down_still_renders(client, course, lin, monkeypatch):
     monkeypatch.setattr(pagecache.cache, "add", lambda *a, **k: False)
     _enrolled(lin, course)
     assert "学习中" in _page(client, course)
+
+
+def test_a_preview_is_never_kept_nor_served_kept(rf, client, course, lin):
+    """An editor who is also a teacher previews a draft: she sees the draft,
+    rendered afresh, and her kept live page is neither used nor replaced."""
+    draft = CoursePage.objects.get(pk=course.pk)
+    draft.summary = "草稿里的新简介"
+    request = rf.get(course.url)
+    request.user = lin.user
+    request.is_preview = True
+    context = draft.get_context(request)
+    assert "body" not in context and context["enrolment"] is None
+    assert context["page"].summary == "草稿里的新简介"
+    assert "草稿里的新简介" not in _page(client, course)
