@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,7 +107,9 @@ def upcoming_sessions(*, teacher: TeacherProfile) -> list[SessionRegistration]:
         SessionRegistration.objects.filter(
             teacher=teacher, session__ends_at__gte=timezone.now()
         )
-        .select_related("session__course")
+        # The course's title only, not the whole page (and its body).
+        .select_related("session")
+        .annotate(course_title=F("session__course__title"))
         .order_by("session__starts_at")[:5]
     )
 
