@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from cms.accounts.guards import teacher_required
+from cms.shared import pagecache
 from cms.shared.ratelimit import limited_page
 
 from . import selectors, services, transcripts
 from .models import CreditCategory, LearningKind, Transcript
+from .rules import RULES_VERSION
 
 # Pages that exist only for teachers answer others with this.
 NOT_A_TEACHER = gettext_lazy("只有教师有学分账户。")
@@ -19,6 +23,23 @@ NOT_A_TEACHER = gettext_lazy("只有教师有学分账户。")
 @teacher_required(not_found=NOT_A_TEACHER)
 def my_credits(request):
     teacher = request.teacher
+    # Her cycle is a pure function of her records, the rules and the date:
+    # kept rendered until any of them changes (cms/shared/pagecache.py).
+    body = pagecache.fragment(
+        ("my_credits", teacher.pk),
+        [*pagecache.teacher_pages_dependencies(teacher), RULES_VERSION],
+        lambda: render_to_string(
+            "credits/_my_credits_body.html", {"p": _my_progress(teacher)}
+        ),
+    )
+    return render(
+        request,
+        "credits/my_credits.html",
+        {"teacher": teacher, "body": mark_safe(body)},  # noqa: S308
+    )
+
+
+def _my_progress(teacher) -> dict:
     progress = selectors.cycle_progress(teacher=teacher)
     origins = selectors.record_origins(progress["records"])
     for record in progress["records"]:
@@ -30,9 +51,7 @@ def my_credits(request):
     for record in progress["records"]:
         record.kind_label = kinds.get(record.kind, record.kind)
         record.category_label = categories.get(record.category, record.category)
-    return render(
-        request, "credits/my_credits.html", {"teacher": teacher, "p": progress}
-    )
+    return progress
 
 
 @teacher_required(not_found=NOT_A_TEACHER)

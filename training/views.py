@@ -90,25 +90,43 @@ def scoring_model(request):
 @login_required
 def assessment_home(request):
     teacher = getattr(request.user, "teacher_profile", None)
+    if teacher is None:
+        return render(request, "training/assessment_home.html", {"teacher": None})
+    # Her attempts and results, the instrument and the date: kept rendered
+    # until any of them changes (cms/shared/pagecache.py); her forms get her
+    # own CSRF token after.
+    body = pagecache.fragment(
+        ("assessment_home", teacher.pk),
+        pagecache.teacher_pages_dependencies(teacher),
+        lambda: render_to_string(
+            "training/_assessment_home_body.html",
+            {**_assessment_home(teacher), "csrf_token": pagecache.csrf_slot()},
+        ),
+    )
+    return render(
+        request,
+        "training/assessment_home.html",
+        {"body": mark_safe(pagecache.with_csrf(request, body))},  # noqa: S308
+    )
+
+
+def _assessment_home(teacher) -> dict:
     context = {"teacher": teacher}
-    if teacher is not None:
-        context["open_attempt"] = (
-            AssessmentAttempt.objects.filter(
-                teacher=teacher, status=AssessmentAttempt.Status.IN_PROGRESS
-            )
-            .select_related("instrument")
-            .first()
+    context["open_attempt"] = (
+        AssessmentAttempt.objects.filter(
+            teacher=teacher, status=AssessmentAttempt.Status.IN_PROGRESS
         )
-        results = list(selectors.results_for(teacher=teacher))
-        context["results"] = results
-        if results:
-            available = services.retake_available_on(
-                last_submitted=results[0].submitted_at
-            )
-            if available > timezone.localdate():
-                context["retake_on"] = available
-        context["instrument"] = selectors.current_instrument()
-    return render(request, "training/assessment_home.html", context)
+        .select_related("instrument")
+        .first()
+    )
+    results = list(selectors.results_for(teacher=teacher))
+    context["results"] = results
+    if results:
+        available = services.retake_available_on(last_submitted=results[0].submitted_at)
+        if available > timezone.localdate():
+            context["retake_on"] = available
+    context["instrument"] = selectors.current_instrument()
+    return context
 
 
 @teacher_required(not_found=NOT_A_TEACHER)

@@ -28,7 +28,9 @@ untouched is stored. While Redis is down every request renders normally."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import time
 
 from django.conf import settings
@@ -236,6 +238,28 @@ def fragment(parts, dependencies, compute, timeout: int = TIMEOUT):
             timeout = min(timeout, settings.REPLICA_PAGE_CACHE_SECONDS)
         cache.set(key, (versions, value), timeout)
     return value
+
+
+@functools.cache
+def _csrf_slot(secret: str) -> str:
+    return "csrfslot" + hmac.new(secret.encode(), b"csrf-slot", "sha256").hexdigest()
+
+
+def csrf_slot() -> str:
+    """What a kept fragment holds where a form's CSRF token goes (render it
+    with this as `csrf_token`): the same in every process, and unguessable to
+    whoever writes what the fragment shows."""
+    return _csrf_slot(settings.SECRET_KEY)
+
+
+def with_csrf(request, html: str) -> str:
+    """A kept fragment with her own, live CSRF token in its forms."""
+    slot = csrf_slot()
+    if slot not in html:
+        return html
+    from django.middleware.csrf import get_token
+
+    return html.replace(slot, get_token(request))
 
 
 def _walk(instance, path: str):

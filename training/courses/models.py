@@ -313,15 +313,19 @@ class CoursePage(Page):
         from cms.accounts.guards import teacher_or_none
         from cms.shared.pagecache import depends_on
 
-        from .selectors import course_detail
+        from .selectors import course_detail, teacher_course_body
 
         depends_on(request, f"course:{self.pk}")  # seats left
         context = super().get_context(request, *args, **kwargs)
+        teacher = teacher_or_none(request)
+        if teacher is not None and not getattr(request, "is_preview", False):
+            context["body"] = teacher_course_body(
+                request=request, course=self, teacher=teacher
+            )
+            return context
         context.update(
             course_detail(
-                course=self,
-                teacher=teacher_or_none(request),
-                user=getattr(request, "user", None),
+                course=self, teacher=teacher, user=getattr(request, "user", None)
             )
         )
         return context

@@ -9,14 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.accounts import scoping
 from cms.accounts.guards import teacher_of
 from cms.accounts.models import Role
+from cms.shared import pagecache
 from cms.shared.errors import ApplicationError, application_errors
 from cms.shared.exports import table_response
 from cms.shared.qr import qr_svg
@@ -59,13 +62,42 @@ def enrol(request, pk):
 
 @login_required
 def my_learning(request):
-    context = selectors.my_learning(
-        teacher=teacher_of(request),
-        filters=selectors.LearningFilters.from_request(request),
+    teacher = teacher_of(request)
+    filters = selectors.LearningFilters.from_request(request)
+
+    def compute() -> tuple[str, str]:
+        context = selectors.my_learning(teacher=teacher, filters=filters)
+        for row in context["rows"]:
+            row["url"] = row["course"].get_url(request)
+        return (
+            render_to_string("courses/_my_learning_filters.html", context),
+            render_to_string("courses/_my_learning_courses.html", context),
+        )
+
+    # Her courses and their progress are kept rendered until any of them
+    # changes (cms/shared/pagecache.py); the host, as the course links may
+    # name the site. Her upcoming sessions change with the time: read live.
+    filters_html, courses_html = pagecache.fragment(
+        (
+            "my_learning",
+            teacher.pk,
+            request.get_host(),
+            filters.status,
+            filters.page,
+            filters.querystring,
+        ),
+        pagecache.teacher_pages_dependencies(teacher),
+        compute,
     )
-    for row in context["rows"]:
-        row["url"] = row["course"].get_url(request)
-    return render(request, "courses/my_learning.html", context)
+    return render(
+        request,
+        "courses/my_learning.html",
+        {
+            "filters_html": mark_safe(filters_html),  # noqa: S308
+            "courses_html": mark_safe(courses_html),  # noqa: S308
+            "upcoming": selectors.upcoming_sessions(teacher=teacher),
+        },
+    )
 
 
 @login_required

@@ -27,7 +27,12 @@ from .catalogue import (
     courses_for_indicators,
     courses_published,
 )
-from .course_page import course_achievement_facts, course_credit_kind, course_detail
+from .course_page import (
+    course_achievement_facts,
+    course_credit_kind,
+    course_detail,
+    teacher_course_body,
+)
 from .grading import (
     GradingFilters,
     courses_graded_by,
@@ -45,6 +50,7 @@ from .learning import (
     my_learning,
     session_checked_in,
     submission_of,
+    upcoming_sessions,
 )
 from .trainers import session_attendance, sessions_soon, trained_by
 
@@ -62,6 +68,7 @@ __all__ = [
     "course_achievement_facts",
     "course_credit_kind",
     "course_detail",
+    "teacher_course_body",
     "course_search",
     "courses_for_indicators",
     "courses_graded_by",
@@ -74,6 +81,7 @@ __all__ = [
     "lesson_following",
     "lesson_progress",
     "my_learning",
+    "upcoming_sessions",
     "session_attendance",
     "session_checked_in",
     "sessions_soon",

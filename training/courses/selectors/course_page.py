@@ -99,6 +99,37 @@ def course_detail(
     }
 
 
+def teacher_course_body(*, request, course: CoursePage, teacher: TeacherProfile):
+    """The content of the course page for a signed-in teacher (the live page,
+    not a preview): a pure function of the course, her rows and the date,
+    kept rendered (cms.shared.pagecache.fragment) until any of them changes.
+    Her forms get her own CSRF token after the fragment is read."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from cms.shared import pagecache
+
+    def compute() -> str:
+        return render_to_string(
+            "courses/_course_page_body.html",
+            {
+                **course_detail(course=course, teacher=teacher, user=request.user),
+                "page": course,
+                "self": course,
+                "catalogue_url": course.get_parent().get_url(request),
+                "csrf_token": pagecache.csrf_slot(),
+            },
+        )
+
+    body = pagecache.fragment(
+        # The host: the catalogue link may name the site it is on.
+        ("course", course.pk, teacher.pk, request.get_host()),
+        [*pagecache.teacher_pages_dependencies(teacher), f"course:{course.pk}"],
+        compute,
+    )
+    return mark_safe(pagecache.with_csrf(request, body))  # noqa: S308
+
+
 def course_credit_kind(course: CoursePage) -> str:
     """The ledger's learning kind for a course's completion."""
     return "online_course" if course.mode == CourseMode.ONLINE else "offline_training"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +58,7 @@ def lesson_counts() -> Subquery:
 
 def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
     """Her enrolments, one page, with progress; the page adds the courses'
-    URLs (`rows[i]["url"]`)."""
+    URLs (`rows[i]["url"]`) and her upcoming sessions (`upcoming_sessions`)."""
     status = filters.status
     enrolments = Enrolment.objects.filter(teacher=teacher)
     counts = dict(enrolments.order_by().values_list("status").annotate(n=Count("pk")))
@@ -87,13 +87,6 @@ def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
                 "lesson_total": total,
             }
         )
-    upcoming = list(
-        SessionRegistration.objects.filter(
-            teacher=teacher, session__ends_at__gte=timezone.now()
-        )
-        .select_related("session__course")
-        .order_by("session__starts_at")[:5]
-    )
     return {
         "page": page,
         "rows": rows,
@@ -103,9 +96,22 @@ def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
             "enrolled": counts.get(Enrolment.Status.ENROLLED, 0),
             "completed": counts.get(Enrolment.Status.COMPLETED, 0),
         },
-        "upcoming": upcoming,
         "querystring": filters.querystring,
     }
+
+
+def upcoming_sessions(*, teacher: TeacherProfile) -> list[SessionRegistration]:
+    """Her next five sessions not yet over: changes with the time of day, so
+    "my learning" reads it on every view."""
+    return list(
+        SessionRegistration.objects.filter(
+            teacher=teacher, session__ends_at__gte=timezone.now()
+        )
+        # The course's title only, not the whole page (and its body).
+        .select_related("session")
+        .annotate(course_title=F("session__course__title"))
+        .order_by("session__starts_at")[:5]
+    )
 
 
 def learning_events(*, teacher, limit: int) -> list[dict]:
