@@ -74,3 +74,16 @@ def hr_a1(district_tree):
 @pytest.fixture
 def hr_dist_a(district_tree):
     return hr_user(district_tree["dist_a"])
+
+
+@pytest.fixture
+def cache_unreachable(monkeypatch):
+    """The page cache as it behaves while Redis is down (the resilient cache
+    answers every read empty and drops every write): pages render afresh."""
+    from cms.shared import pagecache
+
+    monkeypatch.setattr(pagecache.cache, "get_many", lambda keys, **k: {})
+    monkeypatch.setattr(pagecache.cache, "get", lambda key, default=None, **k: default)
+    monkeypatch.setattr(pagecache.cache, "add", lambda *a, **k: False)
+    monkeypatch.setattr(pagecache.cache, "set", lambda *a, **k: None)
+    monkeypatch.setattr(pagecache.cache, "set_many", lambda *a, **k: [])
