@@ -246,6 +246,35 @@ _CLAIM_AND_READ_ANSWERS = (
 )
 
 
+def _claim_and_read_answers(attempt: AssessmentAttempt, now) -> dict | None:
+    """Claim the attempt, take "latest" from her previous result and read the
+    answers ({item id: value}); None when the attempt was not in progress.
+    One statement on PostgreSQL; the same in three on the embedded SQLite,
+    which has no UPDATE inside WITH."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM_AND_READ_ANSWERS, [now, attempt.pk, attempt.teacher_id]
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        return {item_id: value for item_id, value in rows if item_id is not None}
+    claimed = AssessmentAttempt.objects.filter(
+        pk=attempt.pk, status=AssessmentAttempt.Status.IN_PROGRESS
+    ).update(status=AssessmentAttempt.Status.SUBMITTED, submitted_at=now)
+    if not claimed:
+        return None
+    AssessmentResult.objects.filter(
+        teacher_id=attempt.teacher_id, is_latest=True
+    ).update(is_latest=False)
+    return dict(
+        AssessmentAnswer.objects.filter(attempt_id=attempt.pk).values_list(
+            "item_id", "value"
+        )
+    )
+
+
 def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
     """Score and close an attempt. Submitting again returns the same result.
 
@@ -258,14 +287,9 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
     so the caller's copy supplies them."""
     now = timezone.now()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _CLAIM_AND_READ_ANSWERS, [now, attempt.pk, attempt.teacher_id]
-            )
-            rows = cursor.fetchall()
-        if not rows:
+        answers = _claim_and_read_answers(attempt, now)
+        if answers is None:
             return AssessmentResult.objects.get(attempt_id=attempt.pk)
-        answers = {item_id: value for item_id, value in rows if item_id is not None}
         instrument, items, parents = instrument_for_scoring(
             instrument_id=attempt.instrument_id, answered=answers.keys()
         )
