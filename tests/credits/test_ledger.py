@@ -370,3 +370,54 @@ def test_ledger_verify_behind_pgbouncer_walks_in_chunks(rules, monkeypatch):
     call_command("ledger_verify")
     rows = list(ledger_verify._rows_by_seq())
     assert [row[1] for row in rows] == list(range(1, 8))
+
+
+@pytest.mark.django_db
+def test_ledger_verify_on_the_database_in_use(capsys):
+    """PostgreSQL reads the records as text rows; the embedded SQLite of
+    `make run` through the ORM. Both accept an intact ledger; on SQLite (no
+    append-only trigger there) a record changed behind the ledger's back is
+    named."""
+    teacher = TeacherFactory()
+    for n in range(3):
+        append(teacher, f"any-db-{n}", hours=str(n + 1))
+    call_command("ledger_verify")
+    assert "OK, 3 records" in capsys.readouterr().out
+    if connection.vendor == "sqlite":
+        changed = CreditRecord.objects.order_by("seq")[1]
+        CreditRecord.objects.filter(pk=changed.pk).update(source_title="改过的标题")
+        with pytest.raises(CommandError, match=f"record id {changed.pk}"):
+            call_command("ledger_verify")
+
+
+def test_ledger_verify_on_the_embedded_database_too(tmp_path):
+    """The test above, run again on SQLite (`make run`'s database)."""
+    import os
+    import subprocess
+    import sys
+
+    if connection.vendor == "sqlite":
+        pytest.skip("this run is on SQLite already")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "TDL_REQUIRE_ALL": "",
+    }
+    run = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_ledger_verify_on_the_database_in_use",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "1 passed" in run.stdout
