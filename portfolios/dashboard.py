@@ -274,10 +274,13 @@ _DEPENDENCIES = [*scopecache.teacher_dependencies(), pagecache.CONTENT]
 
 
 def _dashboard_key(*, user, filters: OverviewFilters) -> str:
-    return (
-        f"overview:{scopecache.scope_key(user)}:{filters.cache_part}:"
-        f"{cache.get(PORTRAITS_VERSION_KEY, 0)}:{inputs_version()}"
+    # The filters come from the query string and the inputs' version may
+    # hold a timestamp: both go into the key as a digest (short, no spaces).
+    raw = (
+        f"{filters.cache_part}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:{inputs_version()}"
     )
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"overview:{scopecache.scope_key(user)}:{digest}"
 
 
 def cached_dashboard(*, user, filters: OverviewFilters, teachers, key=None) -> dict:
