@@ -13,6 +13,7 @@ from credits import services
 from credits.models import CreditRecord, CreditRuleSet
 from credits.rules import DEFAULT_CONFIG
 from credits.signals import credit_recorded
+from tests.embedded import assert_passes_on_sqlite
 from tests.factories import TeacherFactory
 
 DAY = datetime.date(2026, 10, 1)
@@ -392,32 +393,6 @@ def test_ledger_verify_on_the_database_in_use(capsys):
 
 def test_ledger_verify_on_the_embedded_database_too(tmp_path):
     """The test above, run again on SQLite (`make run`'s database)."""
-    import os
-    import subprocess
-    import sys
-
-    if connection.vendor == "sqlite":
-        pytest.skip("this run is on SQLite already")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "TDL_REQUIRE_ALL": "",
-    }
-    run = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"{__file__}::test_ledger_verify_on_the_database_in_use",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    assert_passes_on_sqlite(
+        tmp_path, f"{__file__}::test_ledger_verify_on_the_database_in_use"
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "1 passed" in run.stdout

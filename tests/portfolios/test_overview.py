@@ -7,6 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from portfolios.compute import portraits_recompute
+from tests.embedded import assert_passes_on_sqlite
 from tests.factories import TeacherFactory, hr_user
 
 from .conftest import assess
@@ -99,34 +100,4 @@ def test_teachers_not_yet_in_the_nightly_figures_are_announced(client, district)
 def test_subject_filter_works_on_the_embedded_database_too(tmp_path):
     """`make run` serves from SQLite, where subjects are JSON text with every
     Chinese character escaped: the same filter test must pass there."""
-    import os
-    import subprocess
-    import sys
-
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        pytest.skip("this run is on SQLite already: test_filters_and_exports covers it")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "TDL_REQUIRE_ALL": "",
-    }
-    run = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"{__file__}::test_filters_and_exports",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "1 passed" in run.stdout
+    assert_passes_on_sqlite(tmp_path, f"{__file__}::test_filters_and_exports")
