@@ -185,7 +185,7 @@ def session_cookies(env: dict, usernames: set[str]) -> dict[str, str]:
         "        TOTP.activate(user, generate_totp_secret())\n"
         "    s = SessionStore()\n"
         "    s[SESSION_KEY] = str(user.pk)\n"
-        "    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "    s[BACKEND_SESSION_KEY] = 'cms.accounts.backends.ModelBackend'\n"
         "    s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
         "    s.create()\n"
         "    out[name] = s.session_key\n"

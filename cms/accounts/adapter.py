@@ -106,9 +106,56 @@ class AccountAdapter(DefaultAccountAdapter):
             raise MailUnavailable(str(exc)) from exc
 
 
+# The version of the social apps kept in the database (bumped on every save
+# and delete of one; see `connect`).
+DATABASE_APPS = "socialapps"
+
+
+def _database_has_apps() -> bool:
+    from allauth.socialaccount.models import SocialApp
+
+    from cms.shared import pagecache
+
+    return pagecache.cached(
+        "socialapps-exist", DATABASE_APPS, SocialApp.objects.exists
+    )
+
+
+def _database_apps_changed(sender, **kwargs) -> None:
+    from cms.shared import pagecache
+
+    pagecache.bump(DATABASE_APPS)
+
+
+def connect() -> None:
+    from allauth.socialaccount.models import SocialApp
+    from django.db.models.signals import post_delete, post_save
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _database_apps_changed,
+            sender=SocialApp,
+            dispatch_uid=f"socialapps-{id(signal)}",
+        )
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """Logins through the regional provider: linked to an existing teacher
     or refused (cms/accounts/regional.py); nobody is created."""
+
+    def list_apps(self, request, provider=None, client_id=None):
+        """allauth's, without reading the database's social apps on every
+        sign-in page while there are none (the regional provider is set in
+        the settings): whether any exist is kept under a version that every
+        save and delete of one bumps."""
+        try:
+            from allauth.socialaccount.adapter import _build_apps_from_settings
+        except ImportError:  # another allauth: its own way, a query each time
+            return super().list_apps(request, provider, client_id)
+        if _database_has_apps():
+            return super().list_apps(request, provider, client_id)
+        by_provider = _build_apps_from_settings(provider=provider, client_id=client_id)
+        return [app for apps in by_provider.values() for app in apps]
 
     def _refuse(self, request, error: ApplicationError):
         request.session.pop(regional.SESSION_PENDING, None)

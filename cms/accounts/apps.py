@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与组织")
 
     def ready(self):
-        from . import scopecache
+        from . import adapter, scopecache
 
         scopecache.connect()
+        adapter.connect()

@@ -20,7 +20,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpResponse
 from django.template import loader
@@ -37,11 +37,30 @@ CACHE_RETRY_AFTER = 5.0
 BACKGROUND_UNAVAILABLE = _("后台任务暂不可用，请稍后再试。")
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client builds a new `redis.Redis` object for every
+    cache call (about 0.1 ms: it copies some 170 response callbacks each
+    time). One object per connection pool does the same work: a `redis.Redis`
+    holds no connection of its own and is safe to share between threads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache that behaves as an empty cache while Redis is down."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._down_until = 0.0
         self._lock = threading.Lock()
 

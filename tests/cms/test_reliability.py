@@ -172,3 +172,35 @@ def test_a_dead_redis_is_an_empty_cache(settings, client, district_tree):
     )
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_one_redis_client_shared_by_threads_keeps_their_answers_apart():
+    """The cache's `redis.Redis` object is built once per pool and shared (it
+    holds no connection of its own): threads using it at the same time each
+    read back what they wrote."""
+    import os
+    import threading
+
+    from cms.shared.reliability import ResilientRedisCache
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (make test sets REDIS_URL)")
+    cache = ResilientRedisCache(url, {"KEY_PREFIX": "client-share-test"})
+    assert cache._cache.get_client() is cache._cache.get_client()
+    wrong = []
+
+    def worker(n):
+        for i in range(200):
+            cache.set(f"t{n}", (n, i))
+            got = cache.get_many([f"t{n}"])
+            if got.get(f"t{n}") != (n, i):
+                wrong.append((n, i, got))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    cache.delete_many([f"t{n}" for n in range(8)])
