@@ -294,7 +294,8 @@ elif STORAGE_BACKEND != "filesystem":
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Sessions in the database, which every app node shares (cms.W101 warns about
 # engines that would keep them on one node).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, read with one plain statement.
+SESSION_ENGINE = "cms.accounts.sessions"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -79,7 +79,8 @@ def test_production_keeps_sessions_caches_and_counters_off_the_process():
     assert found["problems"] == []
     assert found["caches"] == {"default": "cms.shared.reliability.ResilientRedisCache"}
     assert found["default_cache"] == "ResilientRedisCache"
-    assert found["session_engine"] == "django.contrib.sessions.backends.db"
+    # Database sessions (Django's store, read with one plain statement).
+    assert found["session_engine"] == "cms.accounts.sessions"
     # Messages ride in a cookie, then the session: nothing kept by a node.
     assert found["message_storage"].endswith("FallbackStorage")
     # Public rate limits, check-in lockouts and allauth's sign-in throttling

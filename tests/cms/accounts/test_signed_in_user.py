@@ -160,3 +160,67 @@ class TestSignInPageProviders:
             settings={"server_url": "https://id.example.test"},
         )
         assert "西湖统一认证" in client.get(reverse("account_login")).content.decode()
+
+
+def test_her_profile_reads_as_the_orm_reads_it(client, db):
+    """What the one-query load builds equals what the ORM reads: every field
+    of the user and of her teacher profile, lists (JSON) included."""
+    from django.forms.models import model_to_dict
+
+    from cms.accounts.backends import load_signed_in_user
+    from cms.accounts.models import TeacherProfile
+
+    teacher = TeacherFactory(subjects=["数学", "信息科技"], grade_bands=["初中"])
+    loaded = load_signed_in_user(str(teacher.user.pk))
+    fresh = type(teacher.user).objects.get(pk=teacher.user.pk)
+    assert model_to_dict(loaded) == model_to_dict(fresh)
+    assert loaded.password == fresh.password and loaded.last_login == fresh.last_login
+    assert model_to_dict(loaded.teacher_profile) == model_to_dict(
+        TeacherProfile.objects.get(pk=teacher.pk)
+    )
+    assert loaded.teacher_profile.subjects == ["数学", "信息科技"]
+    assert loaded.teacher_profile.user is loaded
+    # A user without a profile: none, and no query to find that out.
+    other = type(teacher.user).objects.create_user("plain@example.test", "x" * 12)
+    plain = load_signed_in_user(str(other.pk))
+    with CaptureQueriesContext(connection) as queries:
+        assert getattr(plain, "teacher_profile", None) is None
+    assert len(queries) == 0
+    assert load_signed_in_user("999999999") is None
+    assert load_signed_in_user("not-a-number") is None
+
+
+class TestSessionStore:
+    def test_an_expired_session_signs_her_out(self, client, db):
+        from django.contrib.sessions.models import Session
+        from django.utils import timezone
+
+        teacher = TeacherFactory()
+        client.force_login(teacher.user)
+        assert client.get(reverse("my_portrait")).status_code == 200
+        Session.objects.update(expire_date=timezone.now())
+        assert client.get(reverse("my_portrait")).status_code == 302
+
+    def test_an_unknown_or_malformed_key_is_no_session(self, client, db):
+        for key in ("a" * 32, "short", "x' OR '1'='1" + "a" * 30):
+            client.cookies["sessionid"] = key
+            response = client.get(reverse("my_portrait"))
+            assert response.status_code == 302
+            assert response.wsgi_request.session.session_key is None
+
+    def test_a_session_written_by_djangos_store_reads_the_same(self, db):
+        from django.contrib.sessions.backends.db import SessionStore as Django
+
+        from cms.accounts.sessions import SessionStore
+
+        theirs = Django()
+        theirs["cart"] = {"课程": [1, 2]}
+        theirs.create()
+        ours = SessionStore(session_key=theirs.session_key)
+        assert ours["cart"] == {"课程": [1, 2]}
+        ours["more"] = 1
+        ours.save()
+        assert Django(session_key=theirs.session_key).load() == {
+            "cart": {"课程": [1, 2]},
+            "more": 1,
+        }
