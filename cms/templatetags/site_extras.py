@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from training.framework import term_label
 
@@ -63,4 +64,26 @@ def language_select(current):
     return _memo(
         key,
         lambda: render_to_string("includes/language_select.html", {"LANG": current}),
+    )
+
+
+@register.simple_tag
+def chrome(part: str):
+    """A fixed part of base.html (includes/chrome.html), rendered once per
+    part, language and script prefix: translations, URLs and static paths
+    change only with a deploy, which starts new processes."""
+    from django.urls import get_script_prefix
+    from django.utils.translation import get_language
+
+    language = get_language()
+    key = ("chrome", part, language, get_script_prefix())
+    # Less the file's own final newline, which follows every part; what the
+    # template rendered is safe HTML (its variables were escaped).
+    return _memo(
+        key,
+        lambda: mark_safe(  # noqa: S308
+            render_to_string(
+                "includes/chrome.html", {"part": part, "LANG": language}
+            ).removesuffix("\n")
+        ),
     )

@@ -115,3 +115,40 @@ def test_navigation_follows_roles_and_language_at_once(client, settings):
     client.logout()
     nav = _nav(client.get("/").content.decode())
     assert "工作台" not in nav and "课程" in nav
+
+
+def test_the_frame_holds_her_own_name_path_and_token_in_either_language(client):
+    """base.html's fixed parts are kept per language (site_extras.chrome); her
+    name, the current path and the sign-out token are hers, escaped."""
+    import re
+
+    teacher = TeacherFactory()
+    teacher.user.first_name = '<b>"林</b>'
+    teacher.user.last_name = ""
+    teacher.user.save()
+    client.force_login(teacher.user)
+    html = client.get(reverse("my_portrait"), {"x": '"><script>'}).content.decode()
+    assert "<!DOCTYPE html>" in html and '<html lang="zh-Hans">' in html
+    assert "· 教师数字素养平台</title>" in html and "退出登录" in html
+    assert "<script>" not in html.split("<main")[0].split("</title>")[1]
+    assert 'name="next" value="/portrait/?x=%22%3E%3Cscript%3E"' in html
+    from django.utils.html import escape
+
+    assert "<b>" not in html
+    assert f"<summary>{escape(teacher.user.display_name)}</summary>" in html
+    token = re.search(
+        r'action="/accounts/logout/" method="post"><input type="hidden" '
+        r'name="csrfmiddlewaretoken" value="([^"]+)"',
+        html,
+    ).group(1)
+    # The token in the kept frame is this request's: signing out with it works.
+    client.handler.enforce_csrf_checks = True
+    response = client.post(reverse("account_logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get(reverse("my_portrait")).status_code == 302
+
+    client.handler.enforce_csrf_checks = False
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("account_login")).content.decode()
+    assert '<html lang="en">' in html and "· Teacher Digital Literacy Platform</title>" in html
+    assert "退出登录" not in html and 'href="/accounts/signup/"' in html
