@@ -160,3 +160,33 @@ def test_a_moved_or_renamed_slug_routes_at_once(client, rules):
     course.save_revision().publish()
     assert client.get(old).status_code == 404
     assert "改过网址的课程" in get(client, "/courses/renamed-course/")[1]
+
+
+def test_a_signed_in_teacher_sees_a_published_change_through_the_kept_route(
+    client, rules
+):
+    """The route keeps the page as read (cms/shared/pagecache.serve): a
+    teacher's course page, which is rendered per request, shows an edit,
+    a field changed without a revision, and an unpublish at once."""
+    from training.courses.models import CoursePage
+
+    course = make_course(title="保留路由的课程", hours=8)
+    client.force_login(TeacherFactory().user)
+    assert "保留路由的课程" in get(client, course.url)[1]
+    assert "保留路由的课程" in get(client, course.url)[1]  # the route kept
+
+    course.title = "改名后的课程"
+    course.save_revision().publish()
+    html = get(client, course.url)[1]
+    assert "改名后的课程" in html and "保留路由的课程" not in html
+
+    page = CoursePage.objects.get(pk=course.pk)
+    page.hours = 12
+    page.save()
+    html = get(client, course.url)[1]
+    assert "12 学时" in html or "12.0 学时" in html or "12.00 学时" in html
+    assert " 8 学时" not in html and "8.0 学时" not in html
+
+    course.refresh_from_db()
+    course.unpublish()
+    assert client.get(course.url).status_code == 404

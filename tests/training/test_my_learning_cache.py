@@ -118,3 +118,46 @@ def test_redis_down_still_renders(client, course, lin, cache_unreachable):
         enrolment=lin.enrolments.get(), lesson=course.lessons.first()
     )
     assert "1/2 课时" in _page(client)
+
+
+def test_upcoming_sessions_kept_follow_registrations_check_ins_and_times(
+    client, course, lin
+):
+    """Her registrations not yet over are kept; registering, checking in, a
+    session moved and a course renamed each show on the next view, and the
+    five shown are always the next five."""
+    now = timezone.now()
+    sessions = [
+        CourseSession.objects.create(
+            course=course,
+            title=f"第{n}场",
+            starts_at=now + datetime.timedelta(days=n),
+            ends_at=now + datetime.timedelta(days=n, hours=2),
+            place="报告厅",
+        )
+        for n in range(1, 8)
+    ]
+    for session in sessions[:6]:
+        services.session_register(session=session, teacher=lin)
+    html = _page(client)
+    assert "第1场" in html and "第5场" in html and "第6场" not in html
+    # A session moved earlier than the others comes first at once.
+    sessions[5].starts_at = now - datetime.timedelta(hours=1)
+    sessions[5].title = "第6场（提前）"
+    sessions[5].save()
+    html = _page(client)
+    assert "第6场（提前）" in html and "第5场" not in html
+    # Checked in: the badge shows at once.
+    from training.courses.models import SessionRegistration
+
+    SessionRegistration.objects.filter(session=sessions[0]).update(
+        checked_in_at=timezone.now()
+    )
+    assert "已签到" in _page(client)
+    # A new registration.
+    services.session_register(session=sessions[6], teacher=lin)
+    page = CoursePage.objects.get(pk=course.pk)
+    page.title = "数据素养（新名）"
+    page.save_revision().publish()
+    html = _page(client)
+    assert "数据素养（新名）" in html.split("近期场次")[1].split("</section>")[0]

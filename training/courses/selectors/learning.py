@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.accounts.models import TeacherProfile
+from cms.shared import pagecache
 from cms.shared.pageurls import share_site_root_paths
 
 from ..models import (
@@ -100,18 +101,38 @@ def my_learning(*, teacher: TeacherProfile, filters: LearningFilters) -> dict:
     }
 
 
-def upcoming_sessions(*, teacher: TeacherProfile) -> list[SessionRegistration]:
-    """Her next five sessions not yet over: changes with the time of day, so
-    "my learning" reads it on every view."""
+UPCOMING_SHOWN = 5
+# How many of her registrations not yet over are kept (see upcoming_sessions).
+UPCOMING_KEPT = 100
+
+
+def _registrations_not_over(teacher, now, limit) -> list[SessionRegistration]:
     return list(
-        SessionRegistration.objects.filter(
-            teacher=teacher, session__ends_at__gte=timezone.now()
-        )
+        SessionRegistration.objects.filter(teacher=teacher, session__ends_at__gte=now)
         # The course's title only, not the whole page (and its body).
         .select_related("session")
         .annotate(course_title=F("session__course__title"))
-        .order_by("session__starts_at")[:5]
+        .order_by("session__starts_at", "pk")[:limit]
     )
+
+
+def upcoming_sessions(*, teacher: TeacherProfile) -> list[SessionRegistration]:
+    """Her next five sessions not yet over. Which those are changes with the
+    time of day, but her registrations not yet over change only with her
+    registrations and check-ins (her "teacher:<pk>" version) and with the
+    sessions and course titles ("content"): those are kept, and the time is
+    applied to them on every view."""
+    now = timezone.now()
+    kept = pagecache.cached(
+        f"upcoming-sessions:{teacher.pk}",
+        pagecache.teacher_pages_dependencies(teacher),
+        lambda: _registrations_not_over(teacher, now, UPCOMING_KEPT),
+    )
+    shown = [r for r in kept if r.session.ends_at >= now][:UPCOMING_SHOWN]
+    if len(shown) < UPCOMING_SHOWN and len(kept) == UPCOMING_KEPT:
+        # More are registered than were kept: read them as they are now.
+        shown = _registrations_not_over(teacher, now, UPCOMING_SHOWN)
+    return shown
 
 
 def learning_events(*, teacher, limit: int) -> list[dict]:
