@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -268,9 +268,14 @@ def _own_result(request, pk: int) -> AssessmentResult:
 
 @login_required
 def assessment_result(request, pk: int):
-    result = _own_result(request, pk)
+    teacher = teacher_of(request, not_found=NOT_A_TEACHER)
+    # Hers, checked on every view; the result itself is read only to render
+    # the report when it is not kept.
+    if not AssessmentResult.objects.filter(pk=pk, teacher=teacher).exists():
+        raise Http404
 
     def body():
+        result = _own_result(request, pk)
         report = selectors.result_report(result=result)
         labels = [row["name"] for row in report["dimensions"]]
         series = [[row["score"] for row in report["dimensions"]]]
@@ -289,14 +294,14 @@ def assessment_result(request, pk: int):
     # Her report is a pure function of her data and the framework: kept
     # rendered until either changes (cms/shared/pagecache.py).
     html = pagecache.fragment(
-        ("assessment-report", result.teacher_id, result.pk),
-        pagecache.teacher_pages_dependencies(result.teacher),
+        ("assessment-report", teacher.pk, pk),
+        pagecache.teacher_pages_dependencies(teacher),
         body,
     )
     return render(
         request,
         "training/assessment_result.html",
-        {"result": result, "body": mark_safe(html)},  # noqa: S308
+        {"body": mark_safe(html)},  # noqa: S308
     )
 
 
