@@ -98,7 +98,9 @@ def _ordered_ids(request, rows, info, behind: bool, order: str) -> array:
 
 def _compliance_body(request, behind: bool, order: str, number: int) -> str:
     rows, info = _compliance(request, behind, order)
-    page = scopecache.page_of(_ordered_ids(request, rows, info, behind, order), rows, number)
+    page = scopecache.page_of(
+        _ordered_ids(request, rows, info, behind, order), rows, number
+    )
     # The query string of the export and page links, from the normalised
     # filters (the defaults left out).
     params = QueryDict(mutable=True)

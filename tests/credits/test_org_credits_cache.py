@@ -63,9 +63,12 @@ def row_of(html: str, teacher) -> dict:
     return next(r for r in compliance_rows(html) if r["pk"] == teacher.pk)
 
 
-def jobs_listed(html: str) -> list[str]:
+def jobs_listed(html: str) -> list[tuple[str, str]]:
     section = html[html.index('id="export-heading"') :]
-    return re.findall(r'<li><a href="/org/credits/exports/\d+/">([^<]*)</a> · [^·]+ · ([^<]*)</li>', section)
+    return re.findall(
+        r'<li><a href="/org/credits/exports/\d+/">([^<]*)</a> · [^·]+ · ([^<]*)</li>',
+        section,
+    )
 
 
 @pytest.fixture
@@ -251,7 +254,9 @@ class TestScopes:
         assert seen.get(reverse("org_credits")).status_code == 403
 
 
-def test_redis_down_still_renders_correctly(client, world, hr_dist_a, cache_unreachable):
+def test_redis_down_still_renders_correctly(
+    client, world, hr_dist_a, cache_unreachable
+):
     client.force_login(hr_dist_a)
     a1 = world["teachers"]["SA1"][0]
     assert row_of(page(client), a1)["cycle_hours"] == 0
