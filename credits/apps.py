@@ -12,11 +12,14 @@ class CreditsConfig(AppConfig):
         from cms.shared import pagecache
 
         from . import checks  # noqa: F401  (registers the deploy check)
-        from .models import CreditRuleSet
+        from .models import CreditRuleSet, ExportJob, export_jobs_changed
         from .rules import RULES_VERSION
 
         def rules_changed(**kwargs):
             pagecache.bump(RULES_VERSION)
+
+        def export_job_changed(instance=None, **kwargs):
+            export_jobs_changed(getattr(instance, "created_by_id", None))
 
         for signal in (post_save, post_delete):
             signal.connect(
@@ -24,4 +27,10 @@ class CreditsConfig(AppConfig):
                 sender=CreditRuleSet,
                 weak=False,  # a local function: kept alive by the signal
                 dispatch_uid="credit-rules-version",
+            )
+            signal.connect(
+                export_job_changed,
+                sender=ExportJob,
+                weak=False,
+                dispatch_uid="export-jobs-version",
             )

@@ -337,6 +337,51 @@ class OutsideCredential(models.Model):
         return f"{self.name}（{self.issuer_name}）"
 
 
+def export_jobs_dependency(user_id) -> str:
+    """The version of what a page keeps of this user's bulk exports (the
+    recent ones listed on the compliance page)."""
+    return f"export-jobs:{user_id}"
+
+
+def export_jobs_changed(*user_ids) -> None:
+    from cms.shared import pagecache
+
+    deps = {export_jobs_dependency(u) for u in user_ids if u is not None}
+    if deps:
+        pagecache.bump(*sorted(deps))
+
+
+class ExportJobQuerySet(models.QuerySet):
+    """Updates and bulk writes (which fire no signal: a job's claim, progress,
+    failure and retry in cms/shared/jobs.py) bump the version of their users'
+    export lists; saves and deletes do through signals (credits/apps.py). An
+    update first reads whose jobs it touches (one query)."""
+
+    def update(self, **kwargs):
+        users = set(self.values_list("created_by_id", flat=True).distinct())
+        count = super().update(**kwargs)
+        if count:
+            export_jobs_changed(*users)
+        return count
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        export_jobs_changed(*{obj.created_by_id for obj in objs})
+        return objs
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        export_jobs_changed(*{obj.created_by_id for obj in objs})
+        return count
+
+    bulk_update.alters_data = True
+
+
 class ExportJob(models.Model):
     """One HR bulk export of transcripts (a PDF per teacher and an XLSX summary
     in a ZIP). The rows are the export log: who, when, which organisation."""
@@ -369,6 +414,8 @@ class ExportJob(models.Model):
     # whose heartbeat stopped, up to JOB_MAX_ATTEMPTS tries.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = ExportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("学时证明批量导出")

@@ -7,18 +7,22 @@ from array import array
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cms.accounts import scopecache, scoping
+from cms.shared import pagecache
 from cms.shared.exports import table_response
 from cms.shared.html import options_html
 
 from . import selectors
-from .models import ExportJob
+from .models import ExportJob, export_jobs_dependency
 from .rules import RULES_VERSION, cycle_bounds, rule_set_in_force
 
 HEADER = ["姓名", "工号", "学校", "本周期学时", "本年度学时", "是否落后"]
@@ -38,16 +42,30 @@ def _scope_org(user):
     return Organisation.get_first_root_node()
 
 
-def _compliance(request):
+ORDERS = ("hours", "-hours", "school", "name")
+
+
+def _filters(request) -> tuple[bool, str]:
+    """The list's filter and order as the page shows them: an unknown order
+    is the default one (which is what the list falls back to)."""
+    order = request.GET.get("order", "hours")
+    return request.GET.get("behind") == "1", order if order in ORDERS else "hours"
+
+
+def _compliance(request, behind: bool | None = None, order: str | None = None):
     today = timezone.localdate()
     org = _scope_org(request.user)
     rule_set = rule_set_in_force(school=org, on=today)
+    if behind is None:
+        behind = request.GET.get("behind") == "1"
+    if order is None:
+        order = request.GET.get("order", "hours")
     rows = selectors.compliance_list(
         teachers=scoping.teachers_visible_to(request.user).exclude(user=request.user),
         config=rule_set.config,
         on=today,
-        behind_only=request.GET.get("behind") == "1",
-        order=request.GET.get("order", "hours"),
+        behind_only=behind,
+        order=order,
     ).only("id", "real_name", "staff_number", "school__id", "school__name")
     # Only what the page and the export show: the database groups and sorts
     # every teacher in scope before the first page, and narrow rows (131
@@ -56,7 +74,7 @@ def _compliance(request):
     return rows, {"rule_set": rule_set, "first": first, "last": last, "today": today}
 
 
-def _ordered_ids(request, rows, info) -> array:
+def _ordered_ids(request, rows, info, behind: bool, order: str) -> array:
     """The ids of her teachers in the list's order (the database groups and
     sorts every teacher in scope for this): kept per user and scope, rule set,
     day, filter and order until a teacher, an organisation, a rule set or a
@@ -69,8 +87,8 @@ def _ordered_ids(request, rows, info) -> array:
             str(info["rule_set"].pk),
             f"{info['first']}-{info['last']}",
             info["today"].isoformat(),
-            "behind" if request.GET.get("behind") == "1" else "all",
-            request.GET.get("order", "hours")[:10],
+            "behind" if behind else "all",
+            order,
         )
     )
     return scopecache.cached_order(
@@ -78,36 +96,79 @@ def _ordered_ids(request, rows, info) -> array:
     )
 
 
-@login_required
-def org_credits(request):
-    _require_admin(request.user)
-    rows, info = _compliance(request)
+def _compliance_body(request, behind: bool, order: str, number: int) -> str:
+    rows, info = _compliance(request, behind, order)
     page = scopecache.page_of(
-        _ordered_ids(request, rows, info), rows, request.GET.get("page")
+        _ordered_ids(request, rows, info, behind, order), rows, number
     )
-    params = request.GET.copy()
-    params.pop("page", None)
-    jobs = ExportJob.objects.filter(created_by=request.user).select_related("scope")[:5]
+    # The query string of the export and page links, from the normalised
+    # filters (the defaults left out).
+    params = QueryDict(mutable=True)
+    if order != "hours":
+        params["order"] = order
+    if behind:
+        params["behind"] = "1"
+    return render_to_string(
+        "credits/_org_credits_body.html",
+        {
+            **info,
+            "page": page,
+            "querystring": params.urlencode(),
+            "behind": behind,
+            "order": order,
+        },
+    )
+
+
+def _exports_section(user) -> str:
+    """Her recent bulk exports and the scopes she may export (a form: rendered
+    with the CSRF slot)."""
     from cms.accounts.models import OrganisationKind
     from cms.accounts.selectors import scope_choices
 
+    jobs = ExportJob.objects.filter(created_by=user).select_related("scope")[:5]
     kinds = {value: str(label) for value, label in OrganisationKind.choices}
     # Up to 200 options, built in Python rather than a template node a value.
     scopes = options_html(
         (pk, f"{name}（{kinds.get(kind, kind)}）")
-        for pk, name, kind in scope_choices(request.user)
+        for pk, name, kind in scope_choices(user)
+    )
+    return render_to_string(
+        "credits/_org_credits_exports.html",
+        {"scopes": scopes, "jobs": jobs, "csrf_token": pagecache.csrf_slot()},
+    )
+
+
+@login_required
+def org_credits(request):
+    """The compliance list, kept rendered per user and scope, filter, order,
+    page, language and day until a rule set, a teacher or an organisation, or
+    a credit total in her scope changes; her recent exports kept apart, until
+    one of her export jobs changes (or an organisation: their names and the
+    scopes she may choose). Authorising runs on every request."""
+    _require_admin(request.user)
+    user = request.user
+    behind, order = _filters(request)
+    number = scopecache.page_number(request.GET.get("page"))
+    scope = scopecache.scope_key(user)
+    prefix = get_script_prefix()
+    body = pagecache.fragment(
+        ("org_credits", prefix, scope, behind, order, number),
+        [RULES_VERSION, *scopecache.credit_dependencies(user)],
+        lambda: _compliance_body(request, behind, order, number),
+    )
+    exports = pagecache.fragment(
+        ("org_credits_exports", prefix, scope),
+        [scopecache.TEACHERS, export_jobs_dependency(user.pk)],
+        lambda: _exports_section(user),
     )
     return render(
         request,
         "credits/org_credits.html",
         {
-            **info,
-            "page": page,
-            "querystring": params.urlencode(),
-            "behind": request.GET.get("behind") == "1",
-            "order": request.GET.get("order", "hours"),
-            "scopes": scopes,
-            "jobs": jobs,
+            # Rendered templates: their variables were escaped.
+            "body": mark_safe(body),  # noqa: S308
+            "exports": mark_safe(pagecache.with_csrf(request, exports)),  # noqa: S308
         },
     )
 

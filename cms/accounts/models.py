@@ -128,6 +128,41 @@ _GRADE_BAND_LABELS = dict(GradeBand.choices)
 _TITLE_LABELS = dict(ProfessionalTitle.choices)
 
 
+class TeacherProfileQuerySet(TeacherDataQuerySet):
+    """Updates and bulk writes of profiles (which fire no signal) also bump
+    the version of what HR pages keep per organisation scope (names, schools
+    and the order of their lists: `scopecache.TEACHERS`), whoever calls them:
+    the import, erasure, the seeds and demo data."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count:
+            _teachers_changed()
+        return count
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        _teachers_changed()
+        return objs
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        _teachers_changed()
+        return count
+
+    bulk_update.alters_data = True
+
+
+def _teachers_changed() -> None:
+    from . import scopecache
+
+    scopecache.teachers_changed()
+
+
 class TeacherProfile(models.Model):
     """A teacher's record at her school. Keyed by staff number for imports.
 
@@ -168,8 +203,9 @@ class TeacherProfile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Updates and bulk writes bump her pages' cached fragments.
-    objects = TeacherDataQuerySet.as_manager()
+    # Updates and bulk writes bump her pages' cached fragments, and the HR
+    # pages' kept lists.
+    objects = TeacherProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("教师档案")

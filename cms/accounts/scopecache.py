@@ -74,6 +74,15 @@ def cached_order(key: str, dependencies, queryset) -> array:
     )
 
 
+def page_number(value) -> int:
+    """The page asked for as `Paginator.get_page` reads it (not a number: the
+    first page), for a kept page's key: "2", " 2" and "02" are one entry."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
+
+
 def page_of(ids, queryset, number, per_page: int = 50):
     """Page `number` of the rows with these ids, in their order; the rows are
     read through `queryset` (scoped as ever), so an id that left the scope is

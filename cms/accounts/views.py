@@ -14,10 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.shared import pagecache
 from cms.shared.exports import XLSX_TYPE, table_response
 from cms.shared.html import options_html
 
@@ -64,38 +68,89 @@ def _filtered_teachers(request):
     )
 
 
-@login_required
-def teacher_list(request):
-    _require_admin(request.user)
-    form, teachers = _filtered_teachers(request)
-    if not form.is_bound or (form.is_valid() and not form.cleaned_data["q"]):
-        # The list's order over a city's 20,000 teachers (a sort of them all,
-        # and a count), kept per user, scope and school until a teacher or an
-        # organisation changes. Searches are run afresh (they match e-mail
-        # addresses, which that does not track).
-        school = form.cleaned_data["school"] if form.is_bound else None
+def _canonical_school(value: str) -> int | None:
+    """The school filter's id if `value` is how the select sends one ("" for
+    none: 0), else None (such a value is validated by the form, uncached)."""
+    if value == "":
+        return 0
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if str(number) == value and number > 0 else None
+
+
+def _teacher_list_body(form, page, querystring: str) -> str:
+    # The school filter's options as plain tuples: a city has hundreds of
+    # schools, and the form widget renders a template per option.
+    chosen = str(form["school"].value() or "")
+    return render_to_string(
+        "accounts/_teacher_list_body.html",
+        {
+            "form": form,
+            "school_options": options_html(form.fields["school"].choices, chosen),
+            "page": page,
+            "querystring": querystring,
+            "list_sep": _("、"),
+        },
+    )
+
+
+def _teacher_list_kept(request, school: int, number: int) -> str:
+    """The unfiltered or school-filtered list: the list's order over a city's
+    20,000 teachers (a sort of them all, and a count) kept per user, scope
+    and school, and the page rendered from it."""
+    data = {"q": "", "school": str(school)} if school else None
+    form = TeacherFilterForm(data, schools=selectors.school_choices(request.user))
+    if form.is_bound and not form.is_valid():
+        # A school outside the caller's scope is not a choice: show nobody
+        # rather than silently dropping the filter.
+        teachers = selectors.teacher_list(user=request.user).none()
+        page = Paginator(teachers, 50).get_page(number)
+    else:
+        teachers = selectors.teacher_list(user=request.user, school_id=school or None)
         ids = scopecache.cached_order(
             f"teacher-list:{scopecache.scope_key(request.user)}:{school or ''}",
             scopecache.teacher_dependencies(),
             teachers,
         )
-        page = scopecache.page_of(ids, teachers, request.GET.get("page"))
+        page = scopecache.page_of(ids, teachers, number)
+    querystring = f"school={school}" if school else ""
+    return _teacher_list_body(form, page, querystring)
+
+
+@login_required
+def teacher_list(request):
+    """The unfiltered and school-filtered pages are kept rendered per user and
+    scope, school, page and language until a teacher or an organisation
+    changes (`scopecache.TEACHERS`: names, schools, subjects and titles shown,
+    the school choices); searches are run afresh (they match e-mail
+    addresses, which that does not track). Authorising runs on every request."""
+    _require_admin(request.user)
+    school = _canonical_school(request.GET.get("school", ""))
+    if request.GET.get("q", "") == "" and school is not None:
+        number = scopecache.page_number(request.GET.get("page"))
+        body = pagecache.fragment(
+            (
+                "teacher_list",
+                get_script_prefix(),
+                scopecache.scope_key(request.user),
+                school,
+                number,
+            ),
+            scopecache.teacher_dependencies(),
+            lambda: _teacher_list_kept(request, school, number),
+        )
     else:
+        form, teachers = _filtered_teachers(request)
         page = Paginator(teachers, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    # The school filter's options as plain tuples: a city has hundreds of
-    # schools, and the form widget renders a template per option.
-    chosen = str(form["school"].value() or "")
+        params = request.GET.copy()
+        params.pop("page", None)
+        body = _teacher_list_body(form, page, params.urlencode())
     return render(
         request,
         "accounts/teacher_list.html",
-        {
-            "form": form,
-            "school_options": options_html(form.fields["school"].choices, chosen),
-            "page": page,
-            "querystring": params.urlencode(),
-        },
+        {"body": mark_safe(body)},  # noqa: S308  (a rendered template)
     )
 
 

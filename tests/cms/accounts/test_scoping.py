@@ -170,9 +170,10 @@ class TestPagesAreScoped:
         client.get(
             reverse("teacher_list")
         )  # warm up first: one-off per-process queries
-        # 6 with the list's order cached; 8 when new teachers make it read
-        # the order and the school choices again.
-        with django_assert_max_num_queries(6):
+        # 5 with the page kept rendered (session, user, roles, scopes, her
+        # own profile for the navigation); 8 when new teachers make it read
+        # the school choices, the order and the page's rows again.
+        with django_assert_max_num_queries(5):
             client.get(reverse("teacher_list"))
         for _ in range(30):
             TeacherFactory(school=district_tree["school_a2"])
