@@ -224,3 +224,44 @@ class TestSessionStore:
             "cart": {"课程": [1, 2]},
             "more": 1,
         }
+
+
+@postgres_only
+def test_her_hr_scopes_read_with_her_are_those_the_orm_reads(district_tree):
+    """Two HR scopes (out of tree order), a trainer role elsewhere: the
+    scopes loaded with her are the ORM's, in its order, and change with
+    her assignments at her next load."""
+    from cms.accounts import scoping
+    from cms.accounts.backends import load_signed_in_user
+
+    hr = hr_user(district_tree["school_b1"])
+    grant(hr, Role.HR, district_tree["dist_a"])
+    grant(hr, Role.TRAINER, district_tree["city"])
+    loaded = load_signed_in_user(str(hr.pk))
+    fresh = type(hr).objects.get(pk=hr.pk)
+    assert [
+        (o.pk, o.path, o.depth, o.numchild, o.name, o.kind, o.code)
+        for o in loaded._hr_scopes_cache
+    ] == [
+        (o.pk, o.path, o.depth, o.numchild, o.name, o.kind, o.code)
+        for o in scoping.hr_scopes(fresh)
+    ]
+    assert [o.name for o in loaded._hr_scopes_cache] == ["东湖区", "西山中心小学"]
+    RoleAssignment.objects.filter(user=hr, role=Role.HR).delete()
+    again = load_signed_in_user(str(hr.pk))
+    assert again._hr_scopes_cache == [] and scoping.hr_scopes(again) == []
+
+
+@postgres_only
+def test_an_hr_page_reads_her_with_one_statement(client, district_tree, settings):
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    hr = hr_user(district_tree["dist_a"])
+    TOTP.activate(hr, generate_totp_secret())
+    client.force_login(hr)
+    client.get(reverse("teacher_list"))
+    response, sql = statements(client, reverse("teacher_list"))
+    assert response.status_code == 200
+    # Her scopes and her authenticator app came with her: no statement of
+    # their own (the page itself is kept for her scope).
+    assert len(sql) == 2, sql
+    assert "django_session" in sql[0] and '"accounts_organisation"' in sql[1]
