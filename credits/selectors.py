@@ -246,12 +246,6 @@ def ledger_records() -> QuerySet[CreditRecord]:
     return CreditRecord.objects.all()
 
 
-def ledger_table() -> str:
-    """The ledger's table, for a version query that reads several apps'
-    tables in one statement (the 驾驶舱's freshness)."""
-    return CreditRecord._meta.db_table
-
-
 def record_intact(record: CreditRecord) -> bool:
     """Whether the record's stored hash still matches its content."""
     from .ledger import record_digest

@@ -8,17 +8,17 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Avg, Count, Max, Q
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cms.accounts import scopecache, scoping
@@ -83,32 +83,6 @@ def studio_participants_in(teachers) -> int:
         )
         .count()
     )
-
-
-def inputs_version() -> str:
-    """Changes whenever an input of the live figures changes: a result (or
-    its removal), a ledger record, a check-in, a membership. One query."""
-    from cms.studios.selectors import version_tables
-    from credits.selectors import ledger_table
-    from training.services import RESULTS_VERSION_KEY
-
-    tables = {
-        "results": training_selectors.results_table(),
-        "ledger": ledger_table(),
-        **version_tables(),
-    }
-    sql = (
-        f"SELECT (SELECT max(id) FROM {tables['results']}),"  # noqa: S608
-        f" (SELECT max(id) FROM {tables['ledger']}),"
-        f" (SELECT count(checked_in_at) FROM {tables['registrations']}),"
-        f" (SELECT max(checked_in_at) FROM {tables['registrations']}),"
-        f" (SELECT count(*) FROM {tables['members']} WHERE status = 'active'),"
-        f" (SELECT max(id) FROM {tables['members']})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    return f"{cache.get(RESULTS_VERSION_KEY, 0)}." + ".".join(str(v) for v in row)
 
 
 def dashboard_data(teachers) -> dict:
@@ -240,11 +214,37 @@ class OverviewFilters:
 
     @classmethod
     def from_request(cls, request) -> OverviewFilters:
-        return cls(**{k: request.GET.get(k, "") for k in cls.FIELDS})
+        """Normalised: a value the figures would ignore is dropped, a school
+        id is written as digits without leading zeros. Whatever the query
+        string holds, the same figures have the same filters (and so the
+        same cache key and export links)."""
+        school = request.GET.get("school", "")
+        subject = request.GET.get("subject", "")
+        stage = request.GET.get("stage", "")
+        return cls(
+            school=canonical_id(school),
+            subject=subject if subject in Subject.values else "",
+            stage=stage if stage in CareerStage.values else "",
+        )
 
     @property
     def cache_part(self) -> str:
         return "&".join(f"{k}={getattr(self, k)}" for k in self.FIELDS)
+
+    @property
+    def query(self) -> str:
+        """The filters set, as a query string (the export links')."""
+        return urlencode(
+            [(k, getattr(self, k)) for k in self.FIELDS if getattr(self, k)]
+        )
+
+
+def canonical_id(raw: str) -> str:
+    """An id from the query string as the figures use it: "" when it is not
+    a number (ignored), "0" (matches nothing) when too long for an id."""
+    if not (raw.isascii() and raw.isdigit()):
+        return ""
+    return str(int(raw)) if len(raw) <= 18 else "0"
 
 
 def teachers_filtered(*, user, filters: OverviewFilters):
@@ -266,32 +266,41 @@ def teachers_filtered(*, user, filters: OverviewFilters):
     return teachers, schools
 
 
-PORTRAITS_VERSION_KEY = "portraits-version"
+def overview_dependencies(request) -> list[str]:
+    """Every input of the 驾驶舱's figures as she sees them, as versions: the
+    teachers and organisations (a teacher moved, a school renamed), the
+    framework's names and the instrument's levels, the results, the portraits,
+    studio memberships and check-ins, and the ledger below her scopes (and
+    her own profile's rows: `teachers_visible_to` adds her, wherever she
+    teaches)."""
+    from cms.accounts.guards import teacher_or_none
+    from cms.studios.selectors import PARTICIPATION_VERSION
+
+    from .models import PORTRAITS_VERSION
+
+    deps = [
+        *scopecache.credit_dependencies(request.user),
+        pagecache.CONTENT,
+        training_selectors.INSTRUMENT_VERSION,
+        training_selectors.RESULTS_VERSION,
+        PORTRAITS_VERSION,
+        PARTICIPATION_VERSION,
+    ]
+    # Read by the site's navigation anyway (no query of its own).
+    own = teacher_or_none(request)
+    if own is not None:
+        deps.append(pagecache.teacher_dependency(own.pk))
+    return deps
 
 
-# Teachers and organisations (a teacher moved), and the framework's names.
-_DEPENDENCIES = [*scopecache.teacher_dependencies(), pagecache.CONTENT]
-
-
-def _dashboard_key(*, user, filters: OverviewFilters) -> str:
-    # The filters come from the query string and the inputs' version may
-    # hold a timestamp: both go into the key as a digest (short, no spaces).
-    raw = (
-        f"{filters.cache_part}:{cache.get(PORTRAITS_VERSION_KEY, 0)}:{inputs_version()}"
-    )
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"overview:{scopecache.scope_key(user)}:{digest}"
-
-
-def cached_dashboard(*, user, filters: OverviewFilters, teachers, key=None) -> dict:
-    """Per user, scope and filters, until the next full recompute, a change of
-    any input of the live figures (see inputs_version) or of any teacher or
-    organisation (a teacher moved to another school), and at most ten
-    minutes."""
+def cached_dashboard(*, user, filters: OverviewFilters, dependencies) -> dict:
+    """The figures, per user, scope and filters, until any of `dependencies`
+    (`overview_dependencies`) changes; at most ten minutes."""
+    digest = hashlib.sha256(filters.cache_part.encode()).hexdigest()[:32]
     return pagecache.cached(
-        key or _dashboard_key(user=user, filters=filters),
-        _DEPENDENCIES,
-        lambda: dashboard_data(teachers),
+        f"overview:{scopecache.scope_key(user)}:{digest}",
+        dependencies,
+        lambda: dashboard_data(teachers_filtered(user=user, filters=filters)[0]),
         timeout=600,
     )
 
@@ -348,58 +357,74 @@ def overview_charts(data: dict) -> dict:
     return charts
 
 
+def _overview_body(*, user, filters: OverviewFilters, dependencies) -> str:
+    data = cached_dashboard(user=user, filters=filters, dependencies=dependencies)
+    return render_to_string(
+        "portfolios/overview_body.html",
+        {
+            **data,
+            "charts": overview_charts(data),
+            "filters": filters,
+            "query": filters.query,
+            "school": filters.school,
+            "min_group": MIN_GROUP,
+            "schools_choice": options_html(
+                account_selectors.school_choices(user)[:500], filters.school
+            ),
+            "subjects": Subject.choices,
+            "stages": CareerStage.choices,
+        },
+    )
+
+
+# What the figures hold (dashboard_data), offered in the page's context.
+_FIGURES = (
+    "suppressed",
+    "as_of",
+    "distribution",
+    "studio_attendees",
+    "total",
+    "figures",
+    "percent",
+    "dimensions",
+    "weakest",
+    "trend",
+    "schools",
+    "hidden_schools",
+)
+
+
 @login_required
 def org_overview(request):
-    if not scoping.can_administer_teachers(request.user):
+    """The filters, figures, charts and tables are kept rendered (one entry
+    per user, scope, filters, language and day: hundreds of schools in a
+    city) until an input changes (`overview_dependencies`); a repeat visit
+    authorises, reads that entry and renders the site around it."""
+    user = request.user
+    if not scoping.can_administer_teachers(user):
         raise PermissionDenied
     filters = OverviewFilters.from_request(request)
-    teachers, _schools = teachers_filtered(user=request.user, filters=filters)
-    query = request.GET.copy().urlencode()
-    key = _dashboard_key(user=request.user, filters=filters)
-
-    def figures():
-        data = cached_dashboard(
-            user=request.user, filters=filters, teachers=teachers, key=key
-        )
-        html = render_to_string(
-            "portfolios/overview_data.html",
-            {
-                **data,
-                "charts": overview_charts(data),
-                "query": query,
-                "school": filters.school,
-                "min_group": MIN_GROUP,
-            },
-        )
-        return data, html
-
-    # The figures with their charts and tables as rendered (hundreds of
-    # schools in a city): under the data's own key, with the language and the
-    # query string the export links carry.
-    data, html = pagecache.cached(
-        ":".join(
-            (
-                key,
-                "html",
-                get_language() or "",
-                hashlib.sha256(query.encode()).hexdigest()[:16],
-            )
-        ),
-        [*_DEPENDENCIES, training_selectors.INSTRUMENT_VERSION],
-        figures,
+    deps = overview_dependencies(request)
+    body = pagecache.fragment(
+        ("org-overview", scopecache.scope_key(user), filters.cache_part),
+        deps,
+        lambda: _overview_body(user=user, filters=filters, dependencies=deps),
         timeout=600,
+    )
+    # The figures as data too, read only if something reads them (the
+    # page itself never does): from the figures' own cache entry.
+    data = SimpleLazyObject(
+        lambda: cached_dashboard(user=user, filters=filters, dependencies=deps)
     )
     return render(
         request,
         "portfolios/overview.html",
         {
-            **data,
-            "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
-            "schools_choice": options_html(
-                account_selectors.school_choices(request.user)[:500], filters.school
-            ),
-            "subjects": Subject.choices,
-            "stages": CareerStage.choices,
+            "body": mark_safe(body),  # noqa: S308 (our own template's output)
+            **{
+                name: SimpleLazyObject(lambda name=name: data[name])
+                for name in _FIGURES
+            },
         },
     )
 
@@ -409,8 +434,11 @@ def org_overview_export(request, fmt: str):
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     filters = OverviewFilters.from_request(request)
-    teachers, _schools = teachers_filtered(user=request.user, filters=filters)
-    data = cached_dashboard(user=request.user, filters=filters, teachers=teachers)
+    data = cached_dashboard(
+        user=request.user,
+        filters=filters,
+        dependencies=overview_dependencies(request),
+    )
     header = [
         _("学校"),
         _("教师数"),

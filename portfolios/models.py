@@ -15,6 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.shared.pagecache import TeacherDataQuerySet
 from cms.shared.storage import private_storage
+from cms.shared.versioned import VersionedQuerySet
+
+# Version of every figure counted over many teachers' portraits (the
+# 驾驶舱): bumped by any write to the portraits (a recompute's upserts, an
+# erasure; cms/shared/versioned.py, signals connected in portfolios/apps.py).
+PORTRAITS_VERSION = "portraits"
+
+
+class PortraitQuerySet(VersionedQuerySet):
+    versions = (PORTRAITS_VERSION,)
 
 
 class Portrait(models.Model):
@@ -38,6 +48,8 @@ class Portrait(models.Model):
     credentials = models.PositiveIntegerField(default=0)
     goals_open = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
+
+    objects = PortraitQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"portrait {self.teacher_id}"

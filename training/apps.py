@@ -9,10 +9,12 @@ class TrainingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from cms.shared import pagecache
+        from cms.shared import pagecache, versioned
 
-        from .models import Instrument
+        from .models import RESULTS_VERSION, AssessmentResult, Instrument
         from .selectors import INSTRUMENT_VERSION
+
+        versioned.watch(AssessmentResult, RESULTS_VERSION)
 
         def instrument_changed(**kwargs):
             pagecache.bump(INSTRUMENT_VERSION)

@@ -10,6 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cms.shared.pagecache import TeacherDataQuerySet
+from cms.shared.versioned import VersionedQuerySet
+
+# Version of every figure counted over many teachers' results (the 驾驶舱,
+# the assessment distribution): bumped by any write to the results
+# (cms/shared/versioned.py; the signals are connected in training/apps.py).
+RESULTS_VERSION = "assessment-results"
 
 
 class Framework(models.Model):
@@ -216,6 +222,10 @@ class AssessmentAnswer(models.Model):
         return f"{self.item_id}={self.value}"
 
 
+class ResultQuerySet(VersionedQuerySet, TeacherDataQuerySet):
+    versions = (RESULTS_VERSION,)
+
+
 class AssessmentResult(models.Model):
     """The scored outcome of a submitted attempt. `scores` holds the score and
     level for every indicator, sub-dimension and dimension, keyed by code."""
@@ -239,8 +249,9 @@ class AssessmentResult(models.Model):
     # The teacher's most recent result: what organisation views count.
     is_latest = models.BooleanField(default=True)
 
-    # Updates and bulk writes bump her pages' cached fragments.
-    objects = TeacherDataQuerySet.as_manager()
+    # Updates and bulk writes bump her pages' cached fragments, and the
+    # version of the figures over many teachers' results.
+    objects = ResultQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("测评结果")

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.fields.json import KT
 
+from . import models
 from .models import (
     AssessmentAttempt,
     AssessmentResult,
@@ -286,21 +287,11 @@ def level_distribution(*, teachers: QuerySet, framework: Framework) -> dict:
     }
 
 
-def results_version() -> str:
-    """Changes whenever results change, for keys of cached aggregates: the
-    newest result's id (every submission adds one, so submitting costs no
-    cache write) and a counter bumped when results are removed."""
-    from django.core.cache import cache
-
-    from .services import RESULTS_VERSION_KEY
-
-    newest = AssessmentResult.objects.aggregate(newest=Max("id"))["newest"] or 0
-    return f"{cache.get(RESULTS_VERSION_KEY, 0)}.{newest}"
-
-
 # Version of what shows the current instrument's levels (cached HR pages):
 # bumped whenever an instrument is saved or deleted (training/apps.py).
 INSTRUMENT_VERSION = "assessment-instrument"
+# Version of what counts many teachers' results: bumped by any write to them.
+RESULTS_VERSION = models.RESULTS_VERSION
 
 
 def current_instrument() -> Instrument | None:
@@ -379,12 +370,6 @@ def latest_result_of(*, teacher) -> AssessmentResult | None:
         .order_by("-submitted_at")
         .first()
     )
-
-
-def results_table() -> str:
-    """The results' table, for a version query that reads several apps' tables
-    in one statement (the 驾驶舱's freshness)."""
-    return AssessmentResult._meta.db_table
 
 
 def learning_resources_active() -> QuerySet[LearningResource]:

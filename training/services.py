@@ -10,12 +10,14 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from cms.shared import pagecache
+
 from .framework import next_term_start, term_of
 from .models import (
+    RESULTS_VERSION,
     AssessmentAnswer,
     AssessmentAttempt,
     AssessmentResult,
@@ -233,7 +235,8 @@ def answers_save(
 # the answers. No row when the attempt was not in progress; one row of nulls
 # when it has no answers. Params: the submission time, the attempt id, the
 # teacher id. (The statuses are those of AssessmentAttempt.Status; the tests
-# of submitting fail if they change.)
+# of submitting fail if they change.) Raw SQL bumps no version: the new
+# result created in the same transaction does (models.RESULTS_VERSION).
 _CLAIM_AND_READ_ANSWERS = (
     "WITH claimed AS ("
     " UPDATE training_assessmentattempt SET status = 'submitted', submitted_at = %s"
@@ -313,17 +316,11 @@ def attempt_submit(*, attempt: AssessmentAttempt) -> AssessmentResult:
     return result
 
 
-RESULTS_VERSION_KEY = "assessment-results-version"
-
-
 def results_changed() -> None:
-    """Invalidate cached aggregates of results after results were removed (an
-    erasure). A new result needs no call: the version includes the newest
-    result's id (see selectors.results_version)."""
-    try:
-        cache.incr(RESULTS_VERSION_KEY)
-    except ValueError:
-        cache.add(RESULTS_VERSION_KEY, 1, timeout=None)
+    """Invalidate the figures kept over many teachers' results. Every write
+    through the model bumps their version already (models.RESULTS_VERSION);
+    call this after raw SQL on the results."""
+    pagecache.bump(RESULTS_VERSION)
 
 
 def current_instrument_or_none() -> Instrument | None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 from cms.accounts import scopecache, scoping
 from cms.accounts import selectors as account_selectors
@@ -19,22 +21,53 @@ from cms.shared.html import options_html
 from training.framework import FRAMEWORK_CODE
 
 from . import selectors
-from .models import Framework
+from .models import RESULTS_VERSION, Framework
 
 
-def _distribution(request):
+def _school_filter(request) -> str:
+    """The school filter as the figures use it: "" when it is not a number
+    (ignored), digits without leading zeros, "0" (matches nothing) when too
+    long for an id."""
+    raw = request.GET.get("school", "")
+    if not (raw.isascii() and raw.isdigit()):
+        return ""
+    return str(int(raw)) if len(raw) <= 18 else "0"
+
+
+def _page_number(request) -> int:
+    """The page of schools as Paginator.get_page reads it: 1 when not a
+    number; a number past the last page, or below 1, shows the last page
+    (any number from 10,000 on is the same, so the keys stay few)."""
+    try:
+        number = int(request.GET.get("page", ""))
+    except ValueError:
+        return 1
+    return number if 1 <= number < LAST_PAGE else LAST_PAGE
+
+
+LAST_PAGE = 10_000
+
+
+def _dependencies() -> list[str]:
+    """Every input of the distribution: the teachers and organisations (a
+    teacher moved), the results, the framework's names (CONTENT) and the
+    instrument's levels."""
+    return [
+        *scopecache.teacher_dependencies(),
+        RESULTS_VERSION,
+        pagecache.CONTENT,
+        selectors.INSTRUMENT_VERSION,
+    ]
+
+
+def _distribution(request, school_id: str) -> dict:
+    """The distribution in her scope (one school's when `school_id`), kept per
+    user, scope and filter until an input changes; at most ten minutes."""
     if not scoping.can_administer_teachers(request.user):
         raise PermissionDenied
     teachers = scoping.teachers_visible_to(request.user)
-    school_id = request.GET.get("school", "")
-    if school_id and school_id.isdigit():
+    if school_id:
         teachers = teachers.filter(school_id=int(school_id))
-    # Kept per user, scope and filter until a result is submitted or removed
-    # (results_version) or a teacher or an organisation changes.
-    key = (
-        f"assessment-distribution:{scopecache.scope_key(request.user)}:"
-        f"{school_id if school_id.isdigit() else ''}:{selectors.results_version()}"
-    )
 
     def compute():
         framework = Framework.objects.get(code=FRAMEWORK_CODE)
@@ -44,17 +77,12 @@ def _distribution(request):
         distribution["as_of"] = timezone.now()
         return distribution
 
-    deps = [
-        *scopecache.teacher_dependencies(),
-        pagecache.CONTENT,  # the framework's names
-        selectors.INSTRUMENT_VERSION,
-    ]
-    return {
-        "key": key,
-        "deps": deps,
-        "distribution": pagecache.cached(key, deps, compute, timeout=600),
-        "school_id": school_id,
-    }
+    return pagecache.cached(
+        f"assessment-distribution:{scopecache.scope_key(request.user)}:{school_id}",
+        _dependencies(),
+        compute,
+        timeout=600,
+    )
 
 
 def _levels():
@@ -62,62 +90,62 @@ def _levels():
     return instrument.levels if instrument else []
 
 
-@login_required
-def org_assessment(request):
-    context = _distribution(request)
-    page = Paginator(context["distribution"]["schools"], 20).get_page(
-        request.GET.get("page")
-    )
-    params = request.GET.copy()
-    params.pop("page", None)
+def _body(request, school_id: str, number: int) -> str:
+    from cms.shared.charts import level_chart
 
-    def figures_html():
-        from cms.shared.charts import level_chart
-
-        levels = _levels()
-        return render_to_string(
-            "training/org_assessment_data.html",
-            {
-                "distribution": context["distribution"],
-                "levels": levels,
-                "page": page,
-                "level_chart": level_chart(
-                    context["distribution"],
-                    level_names=[lv["name"] for lv in levels],
-                    element_id="chart-levels",
-                ),
-            },
-        )
-
-    # The distribution's tables and chart as rendered, per page of schools
-    # and language, under the distribution's own key and versions.
-    html = pagecache.cached(
-        f"{context['key']}:html:{get_language()}:{page.number}",
-        context["deps"],
-        figures_html,
-        timeout=600,
-    )
-    chosen = context["school_id"]
-    return render(
-        request,
-        "training/org_assessment.html",
+    distribution = _distribution(request, school_id)
+    page = Paginator(distribution["schools"], 20).get_page(number)
+    levels = _levels()
+    return render_to_string(
+        "training/org_assessment_body.html",
         {
-            "distribution": context["distribution"],
-            "figures_html": mark_safe(html),  # noqa: S308 (our own template's output)
+            "distribution": distribution,
+            "levels": levels,
             "page": page,
-            "querystring": params.urlencode(),
-            "school_id": chosen,
+            "querystring": urlencode({"school": school_id}) if school_id else "",
+            "school_id": school_id,
             "school_options": options_html(
-                account_selectors.school_choices(request.user), chosen
+                account_selectors.school_choices(request.user), school_id
+            ),
+            "level_chart": level_chart(
+                distribution,
+                level_names=[lv["name"] for lv in levels],
+                element_id="chart-levels",
             ),
         },
     )
 
 
 @login_required
+def org_assessment(request):
+    """The filter, the distribution's tables and chart and the page of
+    schools are kept rendered, per user, scope, filter, page, language and
+    day, until an input changes (`_dependencies`): a repeat visit
+    authorises, reads that entry and renders the site around it."""
+    if not scoping.can_administer_teachers(request.user):
+        raise PermissionDenied
+    school_id, number = _school_filter(request), _page_number(request)
+    body = pagecache.fragment(
+        ("org-assessment", scopecache.scope_key(request.user), school_id, number),
+        _dependencies(),
+        lambda: _body(request, school_id, number),
+        timeout=600,
+    )
+    return render(
+        request,
+        "training/org_assessment.html",
+        {
+            "body": mark_safe(body),  # noqa: S308 (our own template's output)
+            # The figures as data too, read only if something reads them (the
+            # page itself never does): from their own cache entry.
+            "distribution": SimpleLazyObject(lambda: _distribution(request, school_id)),
+        },
+    )
+
+
+@login_required
 def org_assessment_export(request, fmt: str):
-    context = _distribution(request)
-    dist = context["distribution"]
+    dist = _distribution(request, _school_filter(request))
     header = ["范围", "测评人数", "维度"] + [level["name"] for level in _levels()]
     rows = []
     if not dist["hidden"]:

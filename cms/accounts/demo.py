@@ -254,6 +254,9 @@ class DemoPeople:
             [RoleAssignment(user=user, role=Role.TEACHER) for user in users],
             ignore_conflicts=True,
         )
+        from cms.accounts import scopecache
+
+        scopecache.teachers_changed()  # bulk writes: no signal
         EmailAddress.objects.bulk_create(
             [
                 EmailAddress(user=u, email=u.email, verified=True, primary=True)

@@ -8,6 +8,11 @@ class StudiosConfig(AppConfig):
     verbose_name = _("双名工作室")
 
     def ready(self):
+        from cms.shared import versioned
+
         from . import signals
+        from .models import PARTICIPATION_VERSION, Membership, Registration
 
         signals.connect(self)
+        for model in (Membership, Registration):
+            versioned.watch(model, PARTICIPATION_VERSION)

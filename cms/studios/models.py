@@ -17,6 +17,7 @@ from wagtail.models import Page, Task, TaskState
 from cms.shared import attendance
 from cms.shared.pagecache import TeacherDataQuerySet
 from cms.shared.storage import private_storage
+from cms.shared.versioned import VersionedQuerySet
 
 
 class StudioKind(models.TextChoices):
@@ -253,6 +254,16 @@ class StudioReviewTask(Task):
         )
 
 
+# Version of every figure counted over many teachers' studio memberships and
+# check-ins (the 驾驶舱): bumped by any write to either table
+# (cms/shared/versioned.py; the signals are connected in cms/studios/apps.py).
+PARTICIPATION_VERSION = "studio-participation"
+
+
+class ParticipationQuerySet(VersionedQuerySet, TeacherDataQuerySet):
+    versions = (PARTICIPATION_VERSION,)
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         LEADER = "leader", _("主持人")
@@ -286,8 +297,9 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
-    # Updates and bulk writes bump her pages' cached fragments.
-    objects = TeacherDataQuerySet.as_manager()
+    # Updates and bulk writes bump her pages' cached fragments, and the
+    # version of the figures over many teachers' participation.
+    objects = ParticipationQuerySet.as_manager()
 
     class Meta:
         ordering = ["studio_id", "role", "created_at"]
@@ -365,8 +377,9 @@ class Registration(models.Model):
     )
     credited = models.BooleanField(default=False)
 
-    # Updates and bulk writes bump her pages' cached fragments.
-    objects = TeacherDataQuerySet.as_manager()
+    # Updates and bulk writes bump her pages' cached fragments, and the
+    # version of the figures over many teachers' participation.
+    objects = ParticipationQuerySet.as_manager()
 
     class Meta:
         ordering = ["registered_at"]

@@ -11,6 +11,7 @@ from wagtail.models import Page
 from cms.accounts.models import Organisation, Subject
 from training.framework import term_of
 
+from . import models
 from .models import (
     Activity,
     Membership,
@@ -362,18 +363,14 @@ def members_in(teachers) -> int:
     )
 
 
+# Version of what counts many teachers' memberships and check-ins (the
+# 驾驶舱): bumped by any write to either.
+PARTICIPATION_VERSION = models.PARTICIPATION_VERSION
+
+
 def checked_in_teacher_ids() -> QuerySet:
     """Ids of teachers checked in at a studio activity (a subquery)."""
     return Registration.objects.filter(checked_in_at__isnull=False).values("teacher_id")
-
-
-def version_tables() -> dict[str, str]:
-    """The registrations' and memberships' tables, for a version query that
-    reads several apps' tables in one statement (the 驾驶舱's freshness)."""
-    return {
-        "registrations": Registration._meta.db_table,
-        "members": Membership._meta.db_table,
-    }
 
 
 def studios_led_by(user, *, now) -> list[StudioPage]:

@@ -30,6 +30,8 @@ def restore_latest_results(teacher_ids: list[int]) -> None:
             " WHERE teacher_id = ANY(%s) ORDER BY teacher_id, submitted_at DESC)",
             [teacher_ids],
         )
+    # Raw SQL: no signal, no manager (what counts results is out of date).
+    training_services.results_changed()
 
 
 def cpu_seconds() -> float:
