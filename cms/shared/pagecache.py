@@ -97,11 +97,39 @@ def bump(*dependencies: str) -> None:
 
     def new_values():
         value = time.time_ns()
-        cache.set_many({_version_key(d): value for d in dependencies}, None)
+        failed = cache.set_many({_version_key(d): value for d in dependencies}, None)
+        if failed:
+            # Redis was unreachable: the old versions, and the pages kept
+            # under them, would be served again once it is back. Forget every
+            # version then instead (reliability.ResilientRedisCache).
+            register = getattr(cache, "after_outage", None)
+            if register is not None:
+                register("pagecache-versions", _forget_all_versions)
 
     new_values()
     if connection.in_atomic_block:
         transaction.on_commit(new_values)
+
+
+def _forget_all_versions(backend) -> None:
+    """Delete every version key: whatever was kept under them is stale at
+    once, and the next reads make new versions (see bump)."""
+    import logging
+
+    client = backend._cache.get_client(write=True)
+    pattern = backend.make_key(VERSION_PREFIX + "*")
+    batch = []
+    for key in client.scan_iter(match=pattern, count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            client.delete(*batch)
+            batch = []
+    if batch:
+        client.delete(*batch)
+    logging.getLogger(__name__).warning(
+        "page cache versions forgotten: a version bump was lost while Redis "
+        "was unreachable"
+    )
 
 
 def cached(key: str, dependency, compute, timeout: int = TIMEOUT):

@@ -55,6 +55,12 @@ class ReusingRedisCacheClient(RedisCacheClient):
         return client
 
 
+# Work to do once Redis answers again, by name, for the whole process (each
+# thread has its own cache object): see ResilientRedisCache.after_outage.
+_AFTER_OUTAGE: dict = {}
+_AFTER_OUTAGE_LOCK = threading.Lock()
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache that behaves as an empty cache while Redis is down."""
 
@@ -64,10 +70,37 @@ class ResilientRedisCache(RedisCache):
         self._down_until = 0.0
         self._lock = threading.Lock()
 
+    def after_outage(self, name: str, work) -> None:
+        """Run `work(cache)` in this process as soon as a call to Redis
+        succeeds again: for a write the outage dropped that must not be lost
+        silently (a page cache version that was not bumped would let kept
+        pages be served stale once Redis is back). It runs before that call,
+        so the call already sees its effect; if it fails with a cache error,
+        Redis counts as still down and it is tried again later."""
+        with _AFTER_OUTAGE_LOCK:
+            _AFTER_OUTAGE[name] = work
+
+    def _run_after_outage(self) -> None:
+        with _AFTER_OUTAGE_LOCK:
+            pending = dict(_AFTER_OUTAGE)
+            _AFTER_OUTAGE.clear()
+        for name, work in pending.items():
+            try:
+                work(self)
+            except CACHE_ERRORS:
+                with _AFTER_OUTAGE_LOCK:
+                    for again in pending:
+                        _AFTER_OUTAGE.setdefault(again, pending[again])
+                raise
+
     def _guard(self, name, default, call, *args, **kwargs):
         if time.monotonic() < self._down_until:
             return default
         try:
+            # What an outage left to do comes before the call itself: a read
+            # must not see what that work is there to invalidate.
+            if _AFTER_OUTAGE:
+                self._run_after_outage()
             return call(*args, **kwargs)
         except CACHE_ERRORS as exc:
             with self._lock:
