@@ -61,14 +61,58 @@ def _proof_config_hash(config: dict) -> bytes:
     return digest
 
 
-def hash_data(unsigned: dict, options: dict) -> bytes:
-    """SHA-256(canonical proof options) || SHA-256(canonical document)."""
+# SHA-256 of the canonical form of documents verified with `remember=True`,
+# by the digest of their JSON text (`_json_digest`). Canonicalisation (RDFC-1.0
+# against the pinned contexts) is a pure function of the document and most of
+# a verification's cost; the signature itself is still checked every time.
+_DOCUMENT_HASHES: dict[bytes, bytes] = {}
+MAX_REMEMBERED = 4096
+
+
+def _json_digest(document: dict) -> bytes | None:
+    """A digest naming `document` exactly: of its JSON text with sorted keys,
+    when that text reads back as the same document (so a tuple, a key that is
+    not a string or a value JSON cannot hold never shares another document's
+    entry); None otherwise."""
+    try:
+        text = json.dumps(
+            document,
+            sort_keys=True,
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        )
+    except (TypeError, ValueError):
+        return None
+    if json.loads(text) != document:
+        return None
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _document_hash(unsigned: dict, remember: bool) -> bytes:
+    key = _json_digest(unsigned) if remember else None
+    if key is not None:
+        digest = _DOCUMENT_HASHES.get(key)
+        if digest is not None:
+            return digest
+    digest = hashlib.sha256(jsonld.canonize(unsigned).encode("utf-8")).digest()
+    if key is not None:
+        if len(_DOCUMENT_HASHES) >= MAX_REMEMBERED:
+            _DOCUMENT_HASHES.clear()
+        _DOCUMENT_HASHES[key] = digest
+    return digest
+
+
+def hash_data(unsigned: dict, options: dict, *, remember: bool = False) -> bytes:
+    """SHA-256(canonical proof options) || SHA-256(canonical document).
+    `remember`: keep the document's hash for the next verification of the very
+    same document in this process (see `_DOCUMENT_HASHES`); off by default, so
+    signing and the credential benchmarks canonicalise every time."""
     config = dict(options)
     config.pop("proofValue", None)
     config["@context"] = unsigned.get("@context")
     proof_hash = _proof_config_hash(config)
-    doc_hash = hashlib.sha256(jsonld.canonize(unsigned).encode("utf-8")).digest()
-    return proof_hash + doc_hash
+    return proof_hash + _document_hash(unsigned, remember)
 
 
 def sign(
@@ -132,7 +176,11 @@ def split_proof(document: dict) -> ProofParts:
     return ProofParts(unsigned=unsigned, proof=proof, verification_method=vm)
 
 
-def verify(parts: ProofParts, public_key: Ed25519PublicKey) -> bool:
+def verify(
+    parts: ProofParts, public_key: Ed25519PublicKey, *, remember: bool = False
+) -> bool:
+    """Whether the proof's signature holds for the document under
+    `public_key` (`remember`: see `hash_data`)."""
     try:
         signature = multibase_b58_decode(parts.proof["proofValue"])
     except MultibaseError as exc:
@@ -140,5 +188,5 @@ def verify(parts: ProofParts, public_key: Ed25519PublicKey) -> bool:
     if len(signature) != 64:
         raise ProofError(_("签名值不是 64 字节的 Ed25519 签名。"))
     return verify_signature(
-        public_key, signature, hash_data(parts.unsigned, parts.proof)
+        public_key, signature, hash_data(parts.unsigned, parts.proof, remember=remember)
     )

@@ -37,6 +37,23 @@ def live_endorsements(*, credential_ids) -> dict[int, list[Endorsement]]:
     return out
 
 
+def endorsements_in_force(credential: IssuedCredential) -> list[Endorsement]:
+    """`live_endorsements` of one credential (its share link), kept
+    (cms/shared/pagecache.py `cached`) while neither the version of its
+    holder's rows ("teacher:<pk>": every endorsement of her credentials,
+    given, withdrawn or deleted, bumps it) nor "content" (the issuers'
+    names) changed."""
+    from cms.shared import pagecache
+
+    return pagecache.cached(
+        f"credential-endorsements:{credential.pk}",
+        [pagecache.CONTENT, pagecache.teacher_dependency(credential.teacher_id)],
+        lambda: live_endorsements(credential_ids=[credential.pk]).get(
+            credential.pk, []
+        ),
+    )
+
+
 def endorsements_of_teacher(*, teacher, limit: int = 30) -> list[Endorsement]:
     """The endorsements in force of her credentials (for the portrait),
     newest first, with the credential and the studio's issuer."""

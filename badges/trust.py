@@ -79,6 +79,14 @@ class Trust:
         }
 
 
+def _ours(issuer: Issuer, did: str) -> Trust:
+    """One of our issuers, recognised at its DID."""
+    kind = (
+        STUDIO if issuer.is_studio else PLATFORM if issuer.is_platform else ORGANISATION
+    )
+    return Trust(did, True, kind, issuer.name)
+
+
 class TrustRegistry:
     """Looks issuers up once per DID for the length of one verification (a
     CLR names the same issuer many times)."""
@@ -95,14 +103,7 @@ class TrustRegistry:
         if slug is not None:
             issuer = Issuer.objects.filter(slug=slug).first()
             if issuer is not None and keys.issuer_did(issuer) == did:
-                kind = (
-                    STUDIO
-                    if issuer.is_studio
-                    else PLATFORM
-                    if issuer.is_platform
-                    else ORGANISATION
-                )
-                result = (Trust(did, True, kind, issuer.name), None)
+                result = (_ours(issuer, did), None)
         if result is None:
             entry = (
                 TrustedIssuer.objects.filter(did=did, active=True)
@@ -119,6 +120,17 @@ class TrustRegistry:
         if len(self._memo) < 1000:
             self._memo[did] = result
         return result
+
+    def knowing(self, issuer: Issuer) -> TrustRegistry:
+        """This registry, told of an issuer row the caller has just read
+        (a stored credential's own): its DID is then recognised without
+        reading the row again, exactly as `_find` would (the DID's slug
+        names this row, and slugs are unique). Any other DID is looked up
+        as ever."""
+        did = keys.issuer_did(issuer)
+        if did not in self._memo and keys.slug_for_did(did) == issuer.slug:
+            self._memo[did] = (_ours(issuer, did), None)
+        return self
 
     def lookup(self, did: str | None) -> Trust:
         if not did:

@@ -530,11 +530,15 @@ def verify_credential(
     registry: TrustRegistry | None = None,
     deadline: float | None = None,
     outside_status: dict | None = None,
+    remember_canonical: bool = False,
     _depth: int = 0,
 ) -> Report:
     """Check ``document``. ``deadline`` (a time.monotonic() value) caps the
     work: credentials inside a CLR not reached by then are reported as not
-    checked, and the CLR is then not valid."""
+    checked, and the CLR is then not valid. ``remember_canonical``: the
+    document is JSON as parsed (a stored credential) and may be checked
+    again soon (its share link): its canonical form's hash is kept in this
+    process (badges.proofs.hash_data); every check still runs every time."""
     now = now or timezone.now()
     registry = registry or TrustRegistry()
     checks: list[Check] = []
@@ -616,7 +620,7 @@ def verify_credential(
         )
         # 4. signature
         try:
-            good = proofs.verify(parts, public_key)
+            good = proofs.verify(parts, public_key, remember=remember_canonical)
             message = (
                 _("签名有效，内容未被改动。")
                 if good
@@ -664,6 +668,7 @@ def verify_credential(
                     registry=registry,
                     deadline=deadline,
                     outside_status=outside_status,
+                    remember_canonical=remember_canonical,
                     _depth=1,
                 )
             )

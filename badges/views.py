@@ -27,6 +27,7 @@ from credits import services as credit_services
 from . import keys, selectors, services, statuslist
 from .badge_svg import badge_svg
 from .models import AchievementDefinition, IssuedCredential, Issuer, StatusList
+from .trust import TrustRegistry
 from .verify import verify_credential
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -158,20 +159,28 @@ def achievement_badge(request, slug: str):
 # --- a credential -----------------------------------------------------------
 
 
-def _credential(uid) -> IssuedCredential:
-    return get_object_or_404(
-        IssuedCredential.objects.select_related("issuer", "teacher__school"), uid=uid
-    )
+def _credential(uid, *related: str) -> IssuedCredential:
+    rows = IssuedCredential.objects.all()
+    if related:  # (select_related() without names would follow every key)
+        rows = rows.select_related(*related)
+    return get_object_or_404(rows, uid=uid)
 
 
 @require_GET
 def credential_public(request, uid):
-    """The share link: what the credential says, checked live."""
-    credential = _credential(uid)
-    report = verify_credential(credential.document)
-    endorsements = selectors.live_endorsements(credential_ids=[credential.pk]).get(
-        credential.pk, []
+    """The share link: what the credential says, checked live. Every check
+    runs on every view; what is not read again: its issuer's row (read with
+    the credential, handed to the trust registry) and, in this process, the
+    canonical form of the stored document (a pure function of it)."""
+    # Her profile only for a signed-in visitor (is it hers, may she endorse it).
+    signed_in = request.user.is_authenticated
+    credential = _credential(uid, "issuer", *(["teacher"] if signed_in else []))
+    report = verify_credential(
+        credential.document,
+        registry=TrustRegistry().knowing(credential.issuer),
+        remember_canonical=True,
     )
+    endorsements = selectors.endorsements_in_force(credential)
     return render(
         request,
         "badges/credential.html",
@@ -179,12 +188,13 @@ def credential_public(request, uid):
             "c": credential,
             "report": report,
             "endorsements": endorsements,
-            "may_endorse": bool(
+            # (Only a signed-in studio leader may.)
+            "may_endorse": signed_in
+            and bool(
                 services.endorsement_studios(user=request.user, credential=credential)
             ),
             "share_url": request.build_absolute_uri(credential.get_absolute_url()),
-            "is_owner": request.user.is_authenticated
-            and credential.teacher.user_id == request.user.pk,
+            "is_owner": signed_in and credential.teacher.user_id == request.user.pk,
         },
     )
 
