@@ -3,6 +3,8 @@ teacher's and HR's credential pages."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 
 from django.contrib import messages
@@ -12,6 +14,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
@@ -159,6 +164,35 @@ def achievement_badge(request, slug: str):
 # --- a credential -----------------------------------------------------------
 
 
+# Rendered verification reports, by a digest of everything they show (see
+# report_html); bounded, per process.
+_REPORT_HTML: dict[str, str] = {}
+MAX_REPORTS_KEPT = 2048
+
+
+def report_html(report) -> str:
+    """`badges/_report.html` for `report`, rendered once per process for the
+    same report in the same language. The key is a digest of every field of
+    the report (its checks and their messages, the summary, the trust entry,
+    the credentials inside): the verification itself runs on every view, and
+    a report that differs in anything renders afresh."""
+    fields = json.dumps(
+        [get_language(), dataclasses.asdict(report)],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    key = hashlib.sha256(fields.encode("utf-8")).hexdigest()
+    html = _REPORT_HTML.get(key)
+    if html is None:
+        html = render_to_string("badges/_report.html", {"report": report})
+        if len(_REPORT_HTML) >= MAX_REPORTS_KEPT:
+            _REPORT_HTML.clear()
+        _REPORT_HTML[key] = html
+    # A rendered template is safe HTML (its variables were escaped).
+    return mark_safe(html)  # noqa: S308
+
+
 def _credential(uid, *related: str) -> IssuedCredential:
     rows = IssuedCredential.objects.all()
     if related:  # (select_related() without names would follow every key)
@@ -187,6 +221,7 @@ def credential_public(request, uid):
         {
             "c": credential,
             "report": report,
+            "report_html": report_html(report),
             "endorsements": endorsements,
             # (Only a signed-in studio leader may.)
             "may_endorse": signed_in
