@@ -196,3 +196,43 @@ class TestWithoutRedis:
             endorsement=Endorsement.objects.get(), by=studios["leader"]
         )
         assert COMMENT not in share(anonymous, studios["credential"])
+
+
+class TestVerifyApiRemembers:
+    """The verify API and page reuse the canonical hash of a document seen
+    before in this process; every change to it is still caught."""
+
+    def post(self, client, document):
+        import json
+
+        response = client.post(
+            reverse("verify_api"),
+            data=json.dumps(document, ensure_ascii=False),
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        return response.json()
+
+    def test_a_changed_field_after_the_original_is_still_rejected(
+        self, client, seen
+    ):
+        proofs._DOCUMENT_HASHES.clear()
+        original = copy.deepcopy(seen.document)
+        assert self.post(client, original)["verified"] is True
+        assert len(proofs._DOCUMENT_HASHES) == 1
+        tampered = copy.deepcopy(original)
+        tampered["name"] = tampered.get("name", "") + "（改）"
+        answer = self.post(client, tampered)
+        assert answer["verified"] is False and answer["failed_check"] == "signature"
+        assert self.post(client, original)["verified"] is True
+
+    def test_a_revoked_credential_seen_before_is_reported_revoked(
+        self, client, seen, district_tree
+    ):
+        document = copy.deepcopy(seen.document)
+        assert self.post(client, document)["verified"] is True
+        services.credential_revoke(
+            credential=seen, by=hr_user(district_tree["dist_a"]), reason="测试撤销"
+        )
+        answer = self.post(client, document)
+        assert answer["verified"] is False and answer["failed_check"] == "status"
