@@ -25,6 +25,8 @@ urlpatterns = [
         regional_callback,
         name="openid_connect_callback",
     ),
+    # allauth's sign-in page, kept for visitors (cms.views.sign_in).
+    path("accounts/login/", views.sign_in, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),

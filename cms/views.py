@@ -1,4 +1,5 @@
-"""The role-aware landing page after login, and the language switcher."""
+"""The role-aware landing page after login, the sign-in page as kept for
+visitors, and the language switcher."""
 
 import functools
 
@@ -19,6 +20,7 @@ from cms.shared import pagecache
 from training.selectors import latest_result_of
 
 from .accounts import scopecache, scoping, selectors
+from .accounts.adapter import DATABASE_APPS
 from .accounts.models import Role, RoleAssignment
 
 
@@ -92,8 +94,8 @@ def _what_to_read_sql(alias: str) -> tuple[str, tuple, int] | None:
 def _what_to_read_query(pk):
     from django.contrib.auth import get_user_model
 
-    from cms.studios.models import StudioPage
-    from training.courses.models import CoursePage
+    from cms.studios.selectors import live_studios_with_leader
+    from training.courses.selectors import live_courses_with_trainer
 
     from .accounts.models import Notification
 
@@ -102,8 +104,8 @@ def _what_to_read_query(pk):
         get_user_model()
         .objects.filter(pk=pk)
         .annotate(
-            trains=Exists(CoursePage.objects.live().filter(trainers=mine)),
-            leads=Exists(StudioPage.objects.live().filter(leader=mine)),
+            trains=Exists(live_courses_with_trainer(mine)),
+            leads=Exists(live_studios_with_leader(mine)),
             unread=Exists(Notification.objects.filter(user=mine, read_at__isnull=True)),
         )
         .values_list("trains", "leads", "unread")
@@ -212,3 +214,18 @@ def switch_language(request):
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response
+
+
+@pagecache.cacheable(
+    forms=True,
+    depends=(DATABASE_APPS,),
+    settings_shown=("SOCIALACCOUNT_PROVIDERS", "SOCIALACCOUNT_ONLY"),
+)
+def sign_in(request, *args, **kwargs):
+    """allauth's sign-in page. For a visitor without a session or pending
+    messages its GET is the same for everyone but the CSRF token: kept by the
+    anonymous page cache with the token taken out and hers put in
+    (cms/shared/pagecache.py); everything else, POST included, is allauth's."""
+    from allauth.account.views import login
+
+    return login(request, *args, **kwargs)

@@ -24,13 +24,17 @@ Correctness rests on versions, never on a timeout:
 Only a GET or HEAD without a session cookie or pending messages is served
 from the cache, so a signed-in user never is; only a 200 HTML response that
 set no cookie, used no CSRF token and no CSP nonce, and left the session
-untouched is stored. While Redis is down every request renders normally."""
+untouched is stored. A page with forms (the sign-in page,
+`cacheable(forms=True)`) may use a CSRF token and set the CSRF cookie: it is
+stored with its one token replaced by `csrf_slot()` and served with the
+visitor's own. While Redis is down every request renders normally."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
+import re
 import time
 
 from django.conf import settings
@@ -381,7 +385,7 @@ def not_cacheable(request) -> None:
     request._page_cache_key = None
 
 
-def _key(request) -> str:
+def _key(request, settings_shown=()) -> str:
     path = request.get_full_path()
     # The date: a page may say what is open or closed today.
     raw = "|".join(
@@ -391,6 +395,7 @@ def _key(request) -> str:
             request.LANGUAGE_CODE,
             timezone.localdate().isoformat(),
             path,
+            *(repr(getattr(settings, name, None)) for name in settings_shown),
         )
     ).encode()
     return KEY_PREFIX + hashlib.sha256(raw).hexdigest()
@@ -407,16 +412,25 @@ def _anonymous(request) -> bool:
     )
 
 
-def _storable(request, response) -> bool:
-    if response.status_code != 200 or response.streaming or response.cookies:
+def _storable(request, response, forms: bool = False) -> bool:
+    """Whether this answer is the same for every anonymous visitor. A page
+    marked `cacheable(forms=True)` may carry CSRF tokens, set the CSRF cookie
+    and say never-cache to browsers (Django's login view does): it is stored
+    with the token taken out (`_without_csrf`) and served with each
+    visitor's own."""
+    if response.status_code != 200 or response.streaming:
+        return False
+    cookies = set(response.cookies)
+    if cookies and not (forms and cookies <= {settings.CSRF_COOKIE_NAME}):
         return False
     if not response.get("Content-Type", "").startswith("text/html"):
         return False
     control = response.get("Cache-Control", "")
-    if "private" in control or "no-store" in control:
+    if not forms and ("private" in control or "no-store" in control):
         return False
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get(
-        "CSRF_COOKIE_USED"
+    if not forms and (
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or request.META.get("CSRF_COOKIE_USED")
     ):
         return False
     session = getattr(request, "session", None)
@@ -434,10 +448,38 @@ def _cacheable_view(view_func) -> bool:
     )
 
 
-def cacheable(view_func):
-    """Marks a view whose anonymous answer may be cached (see the module)."""
-    view_func.anonymous_page_cache = True
-    return view_func
+def cacheable(
+    view_func=None, *, forms: bool = False, depends: tuple = (), settings_shown=()
+):
+    """Marks a view whose anonymous answer may be cached (see the module).
+    `forms=True`: its page has forms with CSRF tokens (see `_storable`);
+    `depends`: versions it depends on besides "content"; `settings_shown`:
+    names of settings the page shows (their values are part of the key, so a
+    deploy that changes them is not answered with the page as it was)."""
+
+    def mark(func):
+        func.anonymous_page_cache = True
+        func.anonymous_page_forms = forms
+        func.anonymous_page_depends = tuple(depends)
+        func.anonymous_page_settings = tuple(settings_shown)
+        return func
+
+    return mark(view_func) if view_func is not None else mark
+
+
+_TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _without_csrf(body: bytes) -> bytes | None:
+    """`body` with the CSRF token of its forms replaced by `csrf_slot()`, or
+    None when it holds no token, or more than one (a page we do not know how
+    to keep)."""
+    text = body.decode("utf-8")
+    tokens = set(_TOKEN_FIELD.findall(text))
+    if len(tokens) != 1:
+        return None
+    (token,) = tokens
+    return text.replace(token, csrf_slot()).encode("utf-8")
 
 
 def _versions(deps) -> dict:
@@ -460,14 +502,15 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         key = getattr(request, "_page_cache_key", None)
-        if key and _storable(request, response):
-            self._store(request, key, response)
+        forms = getattr(request, "_page_cache_forms", False)
+        if key and _storable(request, response, forms):
+            self._store(request, key, response, forms)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not _cacheable_view(view_func) or not _anonymous(request):
             return None
-        key = _key(request)
+        key = _key(request, getattr(view_func, "anonymous_page_settings", ()))
         entry = cache.get(key)
         if entry:
             deps = entry["deps"]
@@ -476,21 +519,37 @@ class AnonymousPageCacheMiddleware:
                 current.get(_version_key(d)) == value and value is not None
                 for d, value in deps.items()
             ):
-                response = HttpResponse(
-                    entry["body"], content_type=entry["content_type"]
-                )
+                body = entry["body"]
+                if entry.get("forms"):
+                    # Her own token (and, if she has none yet, the CSRF
+                    # cookie, set by CsrfViewMiddleware on the way out).
+                    body = with_csrf(request, body.decode("utf-8"))
+                response = HttpResponse(body, content_type=entry["content_type"])
                 if entry.get("language"):
                     response["Content-Language"] = entry["language"]
+                if entry.get("cache_control"):
+                    response["Cache-Control"] = entry["cache_control"]
+                    if entry.get("expires"):
+                        response["Expires"] = entry["expires"]
                 response["X-Page-Cache"] = "hit"
                 return response
         request._page_cache_key = key
-        request._page_cache_deps = {CONTENT}
+        request._page_cache_forms = getattr(view_func, "anonymous_page_forms", False)
+        request._page_cache_deps = {
+            CONTENT,
+            *getattr(view_func, "anonymous_page_depends", ()),
+        }
         # The versions as they were before rendering: a change while the page
         # renders makes the stored page stale at once, never stale forever.
         request._page_cache_before = _versions(request._page_cache_deps)
         return None
 
-    def _store(self, request, key, response) -> None:
+    def _store(self, request, key, response, forms: bool = False) -> None:
+        body = response.content
+        if forms:
+            body = _without_csrf(body)
+            if body is None:
+                return
         deps = request._page_cache_deps
         versions = dict(request._page_cache_before)
         extra = deps - set(versions)
@@ -507,9 +566,12 @@ class AnonymousPageCacheMiddleware:
             key,
             {
                 "deps": versions,
-                "body": response.content,
+                "body": body,
                 "content_type": response["Content-Type"],
                 "language": response.get("Content-Language"),
+                "forms": forms,
+                "cache_control": response.get("Cache-Control") if forms else None,
+                "expires": response.get("Expires") if forms else None,
             },
             timeout,
         )

@@ -373,6 +373,12 @@ def checked_in_teacher_ids() -> QuerySet:
     return Registration.objects.filter(checked_in_at__isnull=False).values("teacher_id")
 
 
+def live_studios_with_leader(leader):
+    """Live studios that `leader` leads (a user, or an OuterRef to one in a
+    subquery)."""
+    return StudioPage.objects.live().filter(leader=leader)
+
+
 def studios_led_by(user, *, now) -> list[StudioPage]:
     """Her live studios with the applications waiting and, on each, the next
     five activities (those that ended in the last 12 hours included)."""

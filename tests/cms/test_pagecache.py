@@ -190,3 +190,67 @@ def test_a_signed_in_teacher_sees_a_published_change_through_the_kept_route(
     course.refresh_from_db()
     course.unpublish()
     assert client.get(course.url).status_code == 404
+
+
+class TestSignInPageKept:
+    """The sign-in page is kept for visitors with its CSRF token taken out;
+    each visitor gets her own token, which signs her in."""
+
+    def test_each_visitor_gets_her_own_working_token(self, client, db):
+        import re
+
+        from django.test import Client
+
+        from tests.factories import PASSWORD
+
+        url = reverse("account_login")
+        first = client.get(url)
+        assert HIT not in first
+        second = Client(enforce_csrf_checks=True).get(url)
+        assert second[HIT] == "hit"
+        assert "private" in second["Cache-Control"]  # never kept by browsers
+
+        visitor = Client(enforce_csrf_checks=True)
+        page = visitor.get(url)
+        assert page[HIT] == "hit" and "csrftoken" in page.cookies
+        html = page.content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        assert "csrfslot" not in html
+        other = Client().get(url).content.decode()
+        assert token not in other
+        teacher = TeacherFactory()
+        response = visitor.post(
+            url,
+            {"login": teacher.user.email, "password": PASSWORD,
+             "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 302
+        assert visitor.get(reverse("my_portrait")).status_code == 200
+        # Signed in (a session cookie): never served from the cache.
+        assert HIT not in visitor.get(url)
+
+    def test_the_next_address_and_language_are_part_of_the_key(self, client, db):
+        url = reverse("account_login")
+        client.get(url, {"next": "/portrait/"})
+        html = client.get(url, {"next": "/portrait/"}).content.decode()
+        assert 'value="/portrait/"' in html
+        html = client.get(url, {"next": "/credits/"}).content.decode()
+        assert 'value="/credits/"' in html and 'value="/portrait/"' not in html
+        client.cookies["django_language"] = "en"
+        assert "Sign In" in client.get(url).content.decode()
+
+    def test_a_provider_added_shows_at_once(self, client, db):
+        from allauth.socialaccount.models import SocialApp
+
+        url = reverse("account_login")
+        client.get(url)
+        assert client.get(url)[HIT] == "hit"
+        SocialApp.objects.create(
+            provider="openid_connect",
+            provider_id="eastlake",
+            name="东湖统一认证",
+            client_id="c2",
+            settings={"server_url": "https://id.example.test"},
+        )
+        response = client.get(url)
+        assert HIT not in response and "东湖统一认证" in response.content.decode()

@@ -52,7 +52,12 @@ from .learning import (
     submission_of,
     upcoming_sessions,
 )
-from .trainers import session_attendance, sessions_soon, trained_by
+from .trainers import (
+    live_courses_with_trainer,
+    session_attendance,
+    sessions_soon,
+    trained_by,
+)
 
 __all__ = [
     "FRAMEWORK",
@@ -77,6 +82,7 @@ __all__ = [
     "enrolments_for_teachers",
     "grading_queue",
     "learning_events",
+    "live_courses_with_trainer",
     "lesson_counts",
     "lesson_following",
     "lesson_progress",

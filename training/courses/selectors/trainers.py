@@ -13,6 +13,12 @@ from ..models import (
 )
 
 
+def live_courses_with_trainer(trainer):
+    """Live courses that `trainer` trains (a user, or an OuterRef to one in
+    a subquery)."""
+    return CoursePage.objects.live().filter(trainers=trainer)
+
+
 def trained_by(user) -> list[CoursePage]:
     """Her live courses as a trainer, each with `waiting`: the online
     submissions waiting for a grade."""
