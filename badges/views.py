@@ -215,23 +215,68 @@ def credential_public(request, uid):
         remember_canonical=True,
     )
     endorsements = selectors.endorsements_in_force(credential)
+    context = {
+        "c": credential,
+        "report": report,
+        "report_html": report_html(report),
+        "endorsements": endorsements,
+        # (Only a signed-in studio leader may.)
+        "may_endorse": signed_in
+        and bool(
+            services.endorsement_studios(user=request.user, credential=credential)
+        ),
+        "share_url": request.build_absolute_uri(credential.get_absolute_url()),
+        "is_owner": signed_in and credential.teacher.user_id == request.user.pk,
+    }
+    if signed_in:
+        body = render_to_string("badges/_credential_body.html", context)
+    else:
+        body = _visitor_body(context)
     return render(
         request,
         "badges/credential.html",
-        {
-            "c": credential,
-            "report": report,
-            "report_html": report_html(report),
-            "endorsements": endorsements,
-            # (Only a signed-in studio leader may.)
-            "may_endorse": signed_in
-            and bool(
-                services.endorsement_studios(user=request.user, credential=credential)
-            ),
-            "share_url": request.build_absolute_uri(credential.get_absolute_url()),
-            "is_owner": signed_in and credential.teacher.user_id == request.user.pk,
-        },
+        {"c": credential, "body": mark_safe(body)},  # noqa: S308
     )
+
+
+# The share link's page as a visitor who is not signed in sees it, by a
+# digest of everything it shows (see _visitor_body); bounded, per process.
+_VISITOR_BODIES: dict[str, str] = {}
+
+
+def _visitor_body(context) -> str:
+    """`badges/_credential_body.html` for a visitor who is not signed in
+    (not the holder, may not endorse): a function of the credential's shown
+    fields, the rendered report, the endorsements shown and the language,
+    rendered once per process for the same values of all of them."""
+    c = context["c"]
+    shown = [
+        get_language(),
+        str(c.uid),
+        c.name,
+        c.issuer.name,
+        c.issued_at.isoformat() if c.issued_at else None,
+        c.revoked_at.isoformat() if c.revoked_at else None,
+        c.revoke_reason,
+        str(context["report_html"]),
+        [
+            (str(e.uid), e.issuer.name, e.issued_at.isoformat(), e.comment)
+            for e in context["endorsements"]
+        ],
+    ]
+    key = hashlib.sha256(
+        json.dumps(shown, ensure_ascii=False, default=str).encode("utf-8")
+    ).hexdigest()
+    html = _VISITOR_BODIES.get(key)
+    if html is None:
+        html = render_to_string(
+            "badges/_credential_body.html",
+            {**context, "may_endorse": False, "is_owner": False},
+        )
+        if len(_VISITOR_BODIES) >= MAX_REPORTS_KEPT:
+            _VISITOR_BODIES.clear()
+        _VISITOR_BODIES[key] = html
+    return html
 
 
 @require_GET
