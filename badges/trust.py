@@ -87,6 +87,20 @@ def _ours(issuer: Issuer, did: str) -> Trust:
     return Trust(did, True, kind, issuer.name)
 
 
+def _issuer_by_slug(slug: str) -> Issuer | None:
+    """Our issuer with this slug, as last read: kept under the "content"
+    version, which every save and delete of an issuer bumps
+    (cms.shared.pagecache.SHARED_FOR_TEACHERS). Its keys and their status are
+    not part of it: verification reads those live."""
+    from cms.shared import pagecache
+
+    return pagecache.cached(
+        f"trust-issuer:{slug}",
+        pagecache.CONTENT,
+        lambda: Issuer.objects.filter(slug=slug).first(),
+    )
+
+
 class TrustRegistry:
     """Looks issuers up once per DID for the length of one verification (a
     CLR names the same issuer many times)."""
@@ -101,7 +115,7 @@ class TrustRegistry:
         slug = keys.slug_for_did(did)
         result: tuple[Trust, dict | None] | None = None
         if slug is not None:
-            issuer = Issuer.objects.filter(slug=slug).first()
+            issuer = _issuer_by_slug(slug)
             if issuer is not None and keys.issuer_did(issuer) == did:
                 result = (_ours(issuer, did), None)
         if result is None:

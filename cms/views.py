@@ -29,15 +29,24 @@ def dashboard(request):
     """Her landing page. What is a pure function of her roles, profile,
     latest self-assessment and (for HR) her organisations' counts is kept
     rendered (`_kept`); the unread notifications (marked read as they are
-    shown) and a trainer's or studio leader's work are read on every view."""
+    shown) and a trainer's or studio leader's work are read live, when
+    `_what_to_read` says there are any: its three answers are kept under
+    "content" and her user version, which her messages bump."""
     user = request.user
     roles = scoping.user_roles(user)
     profile = getattr(user, "teacher_profile", None)
-    trains, leads, unread = _what_to_read(user)
+    trains, leads, unread = pagecache.cached(
+        f"what-to-read:{user.pk}",
+        # Courses' trainers and studios' leaders are page content; her
+        # messages bump her user version (pagecache.PER_USER).
+        [pagecache.CONTENT, pagecache.user_dependency(user.pk)],
+        lambda: _what_to_read(user),
+    )
     notifications = []
     if unread:
         notifications = list(user.notifications.filter(read_at__isnull=True)[:5])
     if notifications:
+        # (Through her notifications' manager: bumps her user version.)
         user.notifications.filter(pk__in=[n.pk for n in notifications]).update(
             read_at=timezone.now()
         )

@@ -203,6 +203,8 @@ PER_TEACHER = {
 # Models whose rows her pages show, by the pk of her user.
 PER_USER = {
     ("accounts", "roleassignment"): "user_id",
+    # Whether she has unread messages (her dashboard reads them only then).
+    ("accounts", "notification"): "user_id",
 }
 # Models outside the public pages' apps whose rows her pages show for
 # everyone alike (issuers' and achievements' names).

@@ -236,3 +236,15 @@ class TestVerifyApiRemembers:
         )
         answer = self.post(client, document)
         assert answer["verified"] is False and answer["failed_check"] == "status"
+
+    def test_the_issuer_renamed_shows_in_the_next_answer(self, client, seen):
+        """Our issuer's row is kept for the trust registry (badges.trust):
+        a rename is the next answer's."""
+        document = copy.deepcopy(seen.document)
+        first = self.post(client, document)
+        assert first["issuer_recognised"] is True
+        issuer = Issuer.objects.get(pk=seen.issuer_id)
+        issuer.name = "改名后的签发机构"
+        issuer.save()
+        again = self.post(client, document)
+        assert again["issuer"]["registry_entry"]["name"] == "改名后的签发机构"
