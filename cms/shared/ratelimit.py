@@ -42,7 +42,12 @@ def allow(bucket: str, request) -> tuple[bool, int]:
     now = time.time()
     slot = int(now // window)
     key = f"ratelimit:{bucket}:{client_id(request)}:{slot}"
-    if cache.add(key, 1, window + 5):
+    counter = getattr(cache, "count_in_window", None)  # Redis: one round trip
+    if counter is not None:
+        count = counter(key, window + 5)
+        if count is None:  # Redis unreachable: fail open, as add() does
+            count = 1
+    elif cache.add(key, 1, window + 5):
         count = 1
     else:
         try:

@@ -144,6 +144,22 @@ class ResilientRedisCache(RedisCache):
             raise ValueError(f"Key '{key}' not found (cache unavailable)")
         return value
 
+    def count_in_window(self, key, timeout: int, version=None) -> int | None:
+        """Add one to the counter `key` and return it, starting it at 1 with
+        `timeout` seconds to live when it is new: one round trip (INCR, and
+        EXPIRE NX in the same pipeline), where Django's add-then-incr takes
+        three. None while Redis is unreachable (a limit then fails open)."""
+
+        def count():
+            client = self._cache.get_client(key, write=True)
+            name = self.make_and_validate_key(key, version=version)
+            pipe = client.pipeline(transaction=True)
+            pipe.incr(name)
+            pipe.expire(name, timeout, nx=True)
+            return int(pipe.execute()[0])
+
+        return self._guard("count_in_window", None, count)
+
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._guard(
             "set_many", list(data), super().set_many, data, timeout, version

@@ -230,3 +230,25 @@ def test_a_version_bump_lost_to_an_outage_is_not_served_stale_after_it(
     assert pagecache.cached("outage-test", "outage-dep", lambda: "after") == "after"
     assert "versions forgotten" in caplog.text
     assert pagecache.cached("outage-test", "outage-dep", lambda: "unused") == "after"
+
+
+def test_a_window_counter_counts_in_one_call_and_expires():
+    """ResilientRedisCache.count_in_window (the public rate limits): counts
+    from 1, gives the key its time to live once, and fails open (None) while
+    Redis is unreachable."""
+    import os
+
+    from cms.shared.reliability import ResilientRedisCache
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (make test sets REDIS_URL)")
+    cache = ResilientRedisCache(url, {"KEY_PREFIX": "window-test"})
+    cache.delete("w")
+    assert [cache.count_in_window("w", 30) for _ in range(3)] == [1, 2, 3]
+    client = cache._cache.get_client(write=True)
+    ttl = client.ttl(cache.make_key("w"))
+    assert 0 < ttl <= 30
+    dead = ResilientRedisCache(DEAD_REDIS, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    assert dead.count_in_window("w", 30) is None
+    cache.delete("w")
