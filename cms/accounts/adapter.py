@@ -116,9 +116,7 @@ def _database_has_apps() -> bool:
 
     from cms.shared import pagecache
 
-    return pagecache.cached(
-        "socialapps-exist", DATABASE_APPS, SocialApp.objects.exists
-    )
+    return pagecache.cached("socialapps-exist", DATABASE_APPS, SocialApp.objects.exists)
 
 
 def _database_apps_changed(sender, **kwargs) -> None:

@@ -79,7 +79,7 @@ def _one_query_sql(vendor: str) -> _Statement:
     user_pk = q(User._meta.pk.column)
     scope_row = ", ".join(f"o.{q(f.column)}" for f in scope_fields)
     sql = (
-        f"SELECT {', '.join(columns)}, "
+        f"SELECT {', '.join(columns)}, "  # noqa: S608 (names from model metadata)
         f"ARRAY(SELECT r.{role_code} FROM {role_table} r "
         f"WHERE r.{role_user} = u.{user_pk}), "
         # Her HR scopes as hr_scopes reads them: distinct, in tree order.

@@ -24,7 +24,7 @@ class SessionStore(db.SessionStore):
         connection = connections[router.db_for_read(model)]
         q = connection.ops.quote_name
         sql = (
-            f"SELECT {q('session_data')} FROM {q(model._meta.db_table)} "
+            f"SELECT {q('session_data')} FROM {q(model._meta.db_table)} "  # noqa: S608
             f"WHERE {q('session_key')} = %s AND {q('expire_date')} > %s"
         )
         with connection.cursor() as cursor:

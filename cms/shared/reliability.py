@@ -84,7 +84,7 @@ class ResilientRedisCache(RedisCache):
         with _AFTER_OUTAGE_LOCK:
             pending = dict(_AFTER_OUTAGE)
             _AFTER_OUTAGE.clear()
-        for name, work in pending.items():
+        for work in pending.values():
             try:
                 work(self)
             except CACHE_ERRORS:

@@ -213,9 +213,7 @@ class TestVerifyApiRemembers:
         assert response.status_code == 200
         return response.json()
 
-    def test_a_changed_field_after_the_original_is_still_rejected(
-        self, client, seen
-    ):
+    def test_a_changed_field_after_the_original_is_still_rejected(self, client, seen):
         proofs._DOCUMENT_HASHES.clear()
         original = copy.deepcopy(seen.document)
         assert self.post(client, original)["verified"] is True

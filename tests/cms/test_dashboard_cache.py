@@ -187,7 +187,6 @@ class TestNotifications:
         assert "新消息" not in _page(client)
         assert not Notification.objects.filter(read_at__isnull=True).exists()
 
-
     def test_a_message_left_after_a_view_without_any_shows_at_the_next(
         self, client, lin
     ):

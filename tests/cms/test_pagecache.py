@@ -221,8 +221,11 @@ class TestSignInPageKept:
         teacher = TeacherFactory()
         response = visitor.post(
             url,
-            {"login": teacher.user.email, "password": PASSWORD,
-             "csrfmiddlewaretoken": token},
+            {
+                "login": teacher.user.email,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token,
+            },
         )
         assert response.status_code == 302
         assert visitor.get(reverse("my_portrait")).status_code == 200

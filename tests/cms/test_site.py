@@ -150,5 +150,8 @@ def test_the_frame_holds_her_own_name_path_and_token_in_either_language(client):
     client.handler.enforce_csrf_checks = False
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("account_login")).content.decode()
-    assert '<html lang="en">' in html and "· Teacher Digital Literacy Platform</title>" in html
+    assert (
+        '<html lang="en">' in html
+        and "· Teacher Digital Literacy Platform</title>" in html
+    )
     assert "退出登录" not in html and 'href="/accounts/signup/"' in html

@@ -136,7 +136,9 @@ class TestSignInPageProviders:
         assert not [s for s in sql if "socialaccount_socialapp" in s], sql
 
     def test_a_provider_added_in_the_database_shows_at_once(self, client, db):
-        assert "西湖统一认证" not in client.get(reverse("account_login")).content.decode()
+        assert (
+            "西湖统一认证" not in client.get(reverse("account_login")).content.decode()
+        )
         app = SocialApp.objects.create(
             provider="openid_connect",
             provider_id="westlake",
@@ -147,7 +149,9 @@ class TestSignInPageProviders:
         html = client.get(reverse("account_login")).content.decode()
         assert "西湖统一认证" in html
         app.delete()
-        assert "西湖统一认证" not in client.get(reverse("account_login")).content.decode()
+        assert (
+            "西湖统一认证" not in client.get(reverse("account_login")).content.decode()
+        )
 
     def test_with_the_cache_down_the_providers_are_read_each_time(
         self, client, db, cache_unreachable
