@@ -207,7 +207,12 @@ def credential_public(request, uid):
     canonical form of the stored document (a pure function of it)."""
     # Her profile only for a signed-in visitor (is it hers, may she endorse it).
     signed_in = request.user.is_authenticated
-    credential = _credential(uid, "issuer", *(["teacher"] if signed_in else []))
+    if signed_in:
+        credential = _credential(uid, "issuer", "teacher")
+    else:
+        credential = selectors.credential_with_issuer(uid)
+        if credential is None:
+            raise Http404
     report = verify_credential(
         credential.document,
         registry=TrustRegistry().knowing(credential.issuer),

@@ -246,3 +246,31 @@ class TestVerifyApiRemembers:
         issuer.save()
         again = self.post(client, document)
         assert again["issuer"]["registry_entry"]["name"] == "改名后的签发机构"
+
+
+def test_the_credential_read_with_its_issuer_is_the_orms(seen):
+    """The share link's one statement (badges.selectors.credential_with_issuer)
+    reads what select_related would: every field, the document as JSON."""
+    from django.forms.models import model_to_dict
+
+    from badges import selectors
+
+    loaded = selectors.credential_with_issuer(seen.uid)
+    fresh = IssuedCredential.objects.select_related("issuer").get(uid=seen.uid)
+    assert model_to_dict(loaded) == model_to_dict(fresh)
+    assert loaded.document == fresh.document and isinstance(loaded.document, dict)
+    assert loaded.issued_at == fresh.issued_at and loaded.revoked_at == fresh.revoked_at
+    assert model_to_dict(loaded.issuer) == model_to_dict(fresh.issuer)
+    with CaptureQueriesContext(connection) as queries:
+        assert loaded.issuer.name == fresh.issuer.name
+    assert len(queries.captured_queries) == 0
+    import uuid
+
+    assert selectors.credential_with_issuer(uuid.uuid4()) is None
+
+
+def test_an_unknown_share_link_is_not_found(client, db):
+    import uuid
+
+    response = client.get(reverse("credential_public", args=[uuid.uuid4()]))
+    assert response.status_code == 404
