@@ -7,6 +7,8 @@ import functools
 from django.db import connections, router
 from django.db.models import Count, QuerySet
 
+from cms.shared.rows import RowShape
+
 from .models import Endorsement, IssuedCredential, Issuer
 
 
@@ -89,31 +91,21 @@ def badge_counts_for(*, teacher_ids) -> dict[int, int]:
 
 
 @functools.cache
-def _credential_statement():
+def _credential_statement() -> tuple[str, RowShape]:
     """SELECT a credential joined to its issuer by uid, written once from the
     models' metadata (what `select_related("issuer").get(uid=...)` runs,
-    without compiling it per request), with the fields' own conversions."""
+    without compiling it per request)."""
     from django.db import connection
 
     q = connection.ops.quote_name
-    own = list(IssuedCredential._meta.concrete_fields)
-    issuer = list(Issuer._meta.concrete_fields)
-    columns = [f"c.{q(f.column)}" for f in own] + [f"i.{q(f.column)}" for f in issuer]
+    shape = RowShape.of((IssuedCredential, "c"), (Issuer, "i"))
     sql = (
-        f"SELECT {', '.join(columns)} FROM {q(IssuedCredential._meta.db_table)} c "  # noqa: S608 (names from model metadata)
+        f"SELECT {shape.columns()} FROM {q(IssuedCredential._meta.db_table)} c "  # noqa: S608 (names from model metadata)
         f"JOIN {q(Issuer._meta.db_table)} i "
         f"ON i.{q(Issuer._meta.pk.column)} = c.{q(IssuedCredential._meta.get_field('issuer').column)} "
         f"WHERE c.{q(IssuedCredential._meta.get_field('uid').column)} = %s"
     )
-    converters = []
-    for n, f in enumerate(own + issuer):
-        col = f.get_col(f.model._meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(
-            connection
-        )
-        if found:
-            converters.append((n, col, found))
-    return sql, [f.attname for f in own], [f.attname for f in issuer], converters
+    return sql, shape
 
 
 def credential_with_issuer(uid) -> IssuedCredential | None:
@@ -124,17 +116,12 @@ def credential_with_issuer(uid) -> IssuedCredential | None:
     db = connections[alias]
     if db.vendor != "postgresql":
         return IssuedCredential.objects.select_related("issuer").filter(uid=uid).first()
-    sql, own, issuer_names, converters = _credential_statement()
+    sql, shape = _credential_statement()
     with db.cursor() as cursor:
         cursor.execute(sql, [str(uid)])
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for n, col, found in converters:
-        for convert in found:
-            row[n] = convert(row[n], col, db)
-    credential = IssuedCredential.from_db(alias, own, row[: len(own)])
-    issuer = Issuer.from_db(alias, issuer_names, row[len(own) :])
+    credential, issuer = shape.instances(row, alias, db)
     IssuedCredential.issuer.field.set_cached_value(credential, issuer)
     return credential

@@ -28,6 +28,8 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, router
 
+from cms.shared.rows import RowShape
+
 from .models import Organisation, Role, RoleAssignment, TeacherProfile
 
 # Sessions naming these backends are moved to ours (see the module docstring).
@@ -42,10 +44,8 @@ RENAMED = {
 @dataclass(frozen=True)
 class _Statement:
     sql: str
-    user_names: list
-    teacher_names: list
-    scope_names: list
-    converters: list  # (column index, column, its converters)
+    shape: RowShape  # the user's columns, then her teacher profile's
+    scope_names: list  # her HR scopes' fields, as the JSON rows hold them
     params: list  # before the user's pk
 
 
@@ -59,12 +59,8 @@ def _one_query_sql(vendor: str) -> _Statement:
 
     User = get_user_model()
     q = connection.ops.quote_name
-    user_fields = list(User._meta.concrete_fields)
-    teacher_fields = list(TeacherProfile._meta.concrete_fields)
+    shape = RowShape.of((User, "u"), (TeacherProfile, "t"))
     scope_fields = list(Organisation._meta.concrete_fields)
-    columns = [f"u.{q(f.column)}" for f in user_fields] + [
-        f"t.{q(f.column)}" for f in teacher_fields
-    ]
     role_table = q(RoleAssignment._meta.db_table)
     role_user = q(RoleAssignment._meta.get_field("user").column)
     role_code = q(RoleAssignment._meta.get_field("role").column)
@@ -79,7 +75,7 @@ def _one_query_sql(vendor: str) -> _Statement:
     user_pk = q(User._meta.pk.column)
     scope_row = ", ".join(f"o.{q(f.column)}" for f in scope_fields)
     sql = (
-        f"SELECT {', '.join(columns)}, "  # noqa: S608 (names from model metadata)
+        f"SELECT {shape.columns()}, "  # noqa: S608 (names from model metadata)
         f"ARRAY(SELECT r.{role_code} FROM {role_table} r "
         f"WHERE r.{role_user} = u.{user_pk}), "
         # Her HR scopes as hr_scopes reads them: distinct, in tree order.
@@ -94,22 +90,10 @@ def _one_query_sql(vendor: str) -> _Statement:
         f"ON t.{teacher_user} = u.{user_pk} "
         f"WHERE u.{user_pk} = %s"
     )
-    # The fields' conversions from what the driver returns (JSON text to
-    # lists, ...), as the ORM applies them.
-    converters = []
-    for n, f in enumerate(user_fields + teacher_fields):
-        col = f.get_col(f.model._meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(
-            connection
-        )
-        if found:
-            converters.append((n, col, found))
     return _Statement(
         sql=sql,
-        user_names=[f.attname for f in user_fields],
-        teacher_names=[f.attname for f in teacher_fields],
+        shape=shape,
         scope_names=[f.attname for f in scope_fields],
-        converters=converters,
         params=[str(Role.HR), str(Authenticator.Type.TOTP)],
     )
 
@@ -137,20 +121,12 @@ def load_signed_in_user(user_id):
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for n, col, found in statement.converters:
-        for convert in found:
-            row[n] = convert(row[n], col, db)
-    n = len(statement.user_names)
-    m = n + len(statement.teacher_names)
-    user = User.from_db(alias, statement.user_names, row[:n])
-    teacher = None
-    if row[n + statement.teacher_names.index("id")] is not None:
-        teacher = TeacherProfile.from_db(alias, statement.teacher_names, row[n:m])
+    user, teacher = statement.shape.instances(row, alias, db)
+    if teacher is not None:
         TeacherProfile.user.field.set_cached_value(teacher, user)
     # As select_related leaves it: no profile is known, not asked again.
     User.teacher_profile.related.set_cached_value(user, teacher)
-    role_codes, scopes, has_app = row[m:]
+    role_codes, scopes, has_app = row[statement.shape.width :]
     roles = set(role_codes or [])
     if user.is_superuser:
         roles.add(Role.PLATFORM_ADMIN)
