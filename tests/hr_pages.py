@@ -46,3 +46,12 @@ def teacher_rows(page: str) -> list[dict]:
 
 def total(page: str) -> int:
     return int(re.search(r"共 (\d+) 位教师", page).group(1))
+
+
+def tables_read(queries) -> set[str]:
+    """The tables the statements captured by a CaptureQueriesContext read."""
+    return {
+        name
+        for q in queries.captured_queries
+        for name in re.findall(r'FROM "(\w+)"', q["sql"])
+    }

@@ -20,6 +20,7 @@ from portfolios.compute import portraits_recompute
 from portfolios.models import Portrait
 from tests.factories import TeacherFactory, grant, hr_user
 from tests.factories.credits import ledger_record
+from tests.hr_pages import tables_read
 from training.models import AssessmentResult, Competency, Instrument
 
 from .conftest import assess
@@ -75,14 +76,6 @@ def seen(client, district, hr_dist_a):
     client.force_login(hr_dist_a)
     _page(client)
     return hr_dist_a
-
-
-def tables_read(queries) -> set[str]:
-    return {
-        name
-        for q in queries.captured_queries
-        for name in re.findall(r'FROM "(\w+)"', q["sql"])
-    }
 
 
 class TestKept:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cms.accounts.models import RoleAssignment
 from tests.factories import OrganisationFactory, TeacherFactory, hr_user
 from tests.factories.training import make_instrument
+from tests.hr_pages import tables_read
 from training import services
 from training.models import AssessmentAttempt, AssessmentResult, Competency
 
@@ -68,14 +69,6 @@ def seen(client, district, hr_dist_a):
     client.force_login(hr_dist_a)
     _page(client)
     return hr_dist_a
-
-
-def tables_read(queries) -> set[str]:
-    return {
-        name
-        for q in queries.captured_queries
-        for name in re.findall(r'FROM "(\w+)"', q["sql"])
-    }
 
 
 class TestKept:
